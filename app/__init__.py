@@ -1,0 +1,112 @@
+"""The application factory. `run.py` is the only module that builds an app
+at import time; tests and commands call create_app()."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, redirect, request, url_for
+from flask_appbuilder import AppBuilder
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.security import generate_password_hash
+
+from config import BASE_DIR, config_for, development_secret_key
+
+# Endpoints a person who must change a temporary password may still reach.
+OPEN_WHILE_PASSWORD_CHANGE_DUE = {"AccountView.password", "AuthView.logout", "static", "appbuilder.static"}
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    cfg = config_for(config_name)
+    app = Flask(__name__, instance_path=cfg.INSTANCE_DIR, instance_relative_config=False)
+    app.config.from_object(cfg)
+    app.config.update(overrides or {})
+    _finish_config(app)
+
+    from app.web import install_log_masking
+
+    install_log_masking()
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
+
+    from app.extensions import csrf, db, migrate
+    from app.kvstore import DatabaseStore, RedisStore
+    from app.sessions import ServerSessionInterface
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    app.extensions["kv"] = RedisStore(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else \
+        DatabaseStore(lambda: db.engine)
+    app.session_interface = ServerSessionInterface()
+
+    with app.app_context():
+        import models  # noqa: F401  (registers every table before FAB starts)
+        from views import register_views
+        from views.admin import init_admin
+
+        appbuilder = AppBuilder()
+        appbuilder.init_app(app, db.session)
+        _single_language(appbuilder)
+        register_views(appbuilder)
+        init_admin(app)
+
+    _install_request_hooks(app)
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    production = app.config["ENV_NAME"] == "production"
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise RuntimeError("SECRET_KEY must be set when ENV=production")
+        app.config["SECRET_KEY"] = development_secret_key()
+    if production and app.config.get("CAPTCHA_FIXED_CODE"):
+        raise RuntimeError("CAPTCHA_FIXED_CODE is for tests and demos; it must not be set when ENV=production")
+    if production and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        logging.getLogger(__name__).warning("Production is running on SQLite; set DATABASE_URL to PostgreSQL")
+    # The hash FAB checks for unknown accounts, so their timing matches real ones.
+    app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"] = generate_password_hash(
+        "not-a-password", method=app.config["FAB_PASSWORD_HASH_METHOD"]
+    )
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def _single_language(appbuilder) -> None:
+    """One language: the locale never depends on (or writes to) the session."""
+    from flask import current_app
+
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    appbuilder.bm.get_locale = lambda: locale
+    current_app.extensions["babel"].locale_selector = lambda: locale
+
+
+def _install_request_hooks(app: Flask) -> None:
+    from app.web import add_security_headers, csp_nonce, handle_http_error, handle_unexpected_error
+
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.before_request
+    def password_change_due():
+        user = current_user
+        if (
+            user
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and request.endpoint not in OPEN_WHILE_PASSWORD_CHANGE_DUE
+            and not (request.endpoint or "").endswith("static")
+        ):
+            if request.path.startswith("/api/"):
+                return {"message": "请先修改临时密码"}, 403
+            return redirect(url_for("AccountView.password"))
+        return None
+
+    app.after_request(add_security_headers)
+    app.register_error_handler(HTTPException, handle_http_error)
+    if not app.debug:
+        app.register_error_handler(Exception, handle_unexpected_error)

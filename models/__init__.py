@@ -1,0 +1,21 @@
+"""Tables. Import this package before Flask-AppBuilder initialises, so every
+table is registered on FAB's `Model.metadata` (which is not `db.Model`)."""
+from models.dictionary import DICTIONARY_KINDS, SPECIAL_PAGES, DictItem, TitleLevel, TitleName, TitleSeries
+from models.kv import KVEntry
+from models.organisation import ORG_KINDS, Organisation
+from models.site import SiteText
+from models.user import Account
+
+__all__ = [
+    "DICTIONARY_KINDS",
+    "ORG_KINDS",
+    "SPECIAL_PAGES",
+    "DictItem",
+    "KVEntry",
+    "Organisation",
+    "SiteText",
+    "TitleLevel",
+    "TitleName",
+    "TitleSeries",
+    "Account",
+]

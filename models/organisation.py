@@ -1,0 +1,68 @@
+"""The organisation tree (PRODUCT §1, M1): 职称办 → 主管部门 → 工作单位, and 评委会."""
+from datetime import datetime
+
+from flask_appbuilder import Model
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import relationship
+
+from models.dictionary import TitleLevel, TitleSeries
+
+ORG_KINDS = {"bureau": "职称办", "department": "主管部门", "unit": "工作单位", "committee": "评委会"}
+
+#: which kinds may sit under which parent kind
+ALLOWED_PARENTS = {
+    "bureau": (None,),
+    "department": ("bureau",),
+    "unit": ("department", "bureau"),
+    "committee": ("bureau",),
+}
+
+committee_series = Table(
+    "committee_series",
+    Model.metadata,
+    Column("organisation_id", Integer, ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+    Column("series_id", Integer, ForeignKey("title_series.id", ondelete="CASCADE"), primary_key=True),
+)
+committee_level = Table(
+    "committee_level",
+    Model.metadata,
+    Column("organisation_id", Integer, ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+    Column("level_id", Integer, ForeignKey("title_level.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(Model):
+    __tablename__ = "organisation"
+    id = Column(Integer, primary_key=True)
+    #: full name; fuzzy search matches any fragment (trigram index on PostgreSQL)
+    name = Column(String(100), nullable=False, unique=True)
+    kind = Column(String(20), nullable=False, index=True)
+    parent_id = Column(Integer, ForeignKey("organisation.id"), index=True)
+    parent = relationship("Organisation", remote_side=[id], backref="children")
+    #: 统一社会信用代码 (GB 32100-2015), optional
+    credit_code = Column(String(18), unique=True)
+    contact_person = Column(String(50))
+    contact_phone = Column(String(30))
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    #: for a 评委会: the series and levels it evaluates
+    series = relationship(TitleSeries, secondary=committee_series)
+    levels = relationship(TitleLevel, secondary=committee_level)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('bureau', 'department', 'unit', 'committee')", name="ck_organisation_kind"),
+    )
+
+    @property
+    def kind_label(self):
+        return ORG_KINDS.get(self.kind, self.kind)
+
+    @property
+    def department(self):
+        """The competent department above a unit (None for a unit under the bureau)."""
+        if self.kind == "unit" and self.parent is not None and self.parent.kind == "department":
+            return self.parent
+        return None
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,234 @@
+"""Account pages of manual 1.1.1: login, 忘记密码？, registration
+(agreement → form with SMS code → success) and 修改密码."""
+from __future__ import annotations
+
+import logging
+
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.views import AuthDBView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_login import login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import accounts, captcha, sms_codes
+from app.extensions import db
+from app.identity import normalise_text, phone_error
+from app.ratelimit import allow, client_ip
+from models import SiteText, Account
+from views.account_forms import AgreementForm, ChangePasswordForm, ForgotForm, LoginForm, RegisterForm
+
+log = logging.getLogger(__name__)
+TOO_MANY = "操作过于频繁，请稍后再试"
+FORGOT_SENT = "如果该身份证号已注册，临时密码已发送至注册时填写的手机号，30分钟内有效。请使用临时密码登录后立即修改密码。"
+
+
+def render_auth(template, status=200, **context):
+    return Response(render_template(template, appbuilder=current_app.appbuilder, **context), status=status)
+
+
+class AuthView(AuthDBView):
+    """Login, logout, 忘记密码？ and the captcha image."""
+
+    @expose("/login/", methods=["GET", "POST"])
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = LoginForm()
+        status = 200
+        if request.method == "POST":
+            if not allow("login", client_ip(), current_app.config["RATE_LIMIT_LOGIN"]):
+                form.validate()
+                form.captcha.errors = [TOO_MANY]
+                status = 429
+            elif form.validate():
+                error = captcha.check(form.captcha.data)
+                if error:
+                    form.captcha.errors = [error]
+                else:
+                    user, error = accounts.authenticate(form.username.data, form.password.data)
+                    if user:
+                        session.regenerate()  # a new session id at login (no fixation)
+                        login_user(user, remember=False)
+                        if user.must_change_password:
+                            flash("您使用了临时密码登录，请先修改密码", "warning")
+                            return redirect(url_for("AccountView.password"))
+                        return redirect(get_safe_redirect(request.args.get("next", "")))
+                    form.password.errors = [error]
+            status = status if status != 200 else 400
+        return render_auth("account/login.html", status=status, form=form)
+
+    @expose("/logout/", methods=["POST"])
+    def logout(self):
+        user_id = getattr(g.user, "id", None)
+        logout_user()
+        session.clear()  # the stored session is deleted; old cookies are worthless
+        if user_id:
+            log.info("Account %s logged out", user_id)
+        flash("您已安全退出", "info")
+        return redirect(url_for("AuthView.login"))
+
+    @expose("/forgot/", methods=["GET", "POST"])
+    def forgot(self):
+        """忘记密码？: the same answer whether or not the ID is registered."""
+        form = ForgotForm()
+        if request.method == "POST":
+            if not allow("forgot", client_ip(), current_app.config["RATE_LIMIT_FORMS"]):
+                form.validate()
+                form.captcha.errors = [TOO_MANY]
+                return render_auth("account/forgot.html", status=429, form=form)
+            if form.validate():
+                error = captcha.check(form.captcha.data)
+                if error:
+                    form.captcha.errors = [error]
+                else:
+                    accounts.send_temporary_password(form.username.data)
+                    flash(FORGOT_SENT, "success")
+                    return redirect(url_for("AuthView.login"))
+            return render_auth("account/forgot.html", status=400, form=form)
+        return render_auth("account/forgot.html", form=form)
+
+    @expose("/captcha.png")
+    def captcha_image(self):
+        if not allow("captcha", client_ip(), current_app.config["RATE_LIMIT_CAPTCHA"]):
+            abort(429)
+        return Response(captcha.new_challenge(), mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+class RegisterView(BaseView):
+    """还没有账号？点击这里注册 → agreement → form → success."""
+
+    route_base = "/register"
+    default_view = "agreement"
+
+    @expose("/", methods=["GET", "POST"])
+    def agreement(self):
+        form = AgreementForm()
+        if form.validate_on_submit():
+            session["agreed"] = True
+            return redirect(url_for("RegisterView.form"))
+        text = db.session.get(SiteText, "agreement")
+        return render_auth("account/agreement.html", form=form, agreement=text,
+                           status=400 if request.method == "POST" else 200)
+
+    @expose("/form", methods=["GET", "POST"])
+    def form(self):
+        if not session.get("agreed"):
+            flash("请先阅读并同意申报协议", "warning")
+            return redirect(url_for("RegisterView.agreement"))
+        form = RegisterForm()
+        if request.method == "GET":
+            return render_auth("account/register.html", form=form)
+        if not allow("register", client_ip(), current_app.config["RATE_LIMIT_FORMS"]):
+            form.validate()
+            form.sms_code.errors = [TOO_MANY]
+            return render_auth("account/register.html", form=form, status=429)
+        valid = form.validate()
+        if valid:
+            valid = self._check_unique(form)
+        if form.captcha.data:
+            error = captcha.check(form.captcha.data)
+            if error:
+                form.captcha.errors = list(form.captcha.errors) + [error]
+                valid = False
+        if not form.phone.errors and form.sms_code.data:
+            # Only a form that is right in every other respect uses the code up.
+            error = sms_codes.check_code("register", form.phone.data, form.sms_code.data, consume=valid)
+            if error:
+                form.sms_code.errors = list(form.sms_code.errors) + [error]
+                valid = False
+        if not valid:
+            return render_auth("account/register.html", form=form, status=400)
+        try:
+            accounts.create_applicant(form.name.data, form.id_number.data, form.email.data.lower(),
+                                      form.phone.data, form.password.data)
+        except IntegrityError:
+            db.session.rollback()
+            self._check_unique(form)  # someone registered the same ID/phone meanwhile
+            return render_auth("account/register.html", form=form, status=400)
+        session.pop("agreed", None)
+        session["registered"] = True
+        return redirect(url_for("RegisterView.success"))
+
+    @expose("/sms", methods=["POST"])
+    def sms(self):
+        """获取手机验证码: needs a right image captcha; one send a minute per phone."""
+        phone = normalise_text(request.form.get("phone"))
+        error = phone_error(phone)
+        if error:
+            return jsonify(ok=False, field="phone", message=error), 400
+        if not allow("sms-ip", client_ip(), current_app.config["RATE_LIMIT_SMS_PER_IP"]) or not allow(
+            "sms-phone", phone, current_app.config["RATE_LIMIT_SMS_PER_PHONE"]
+        ):
+            return jsonify(ok=False, field="sms_code", message=TOO_MANY), 429
+        error = captcha.check(request.form.get("captcha"), keep=True)
+        if error:
+            return jsonify(ok=False, field="captcha", message=error), 400
+        if db.session.scalar(select(Account.id).where(Account.phone == phone)):
+            return jsonify(ok=False, field="phone", message="该手机号已注册，每个手机号只能注册一次"), 400
+        error = sms_codes.send_code("register", phone)
+        if error:
+            wait = sms_codes.seconds_until_resend("register", phone)
+            return jsonify(ok=False, field="sms_code", message=error, wait=wait), 429
+        return jsonify(ok=True, message="验证码已发送，3分钟内有效", wait=current_app.config["SMS_RESEND_SECONDS"])
+
+    @expose("/success")
+    def success(self):
+        if not session.pop("registered", None):
+            return redirect(url_for("AuthView.login"))
+        return render_auth("account/register_success.html")
+
+    @staticmethod
+    def _check_unique(form) -> bool:
+        ok = True
+        taken = db.session.execute(
+            select(Account.id_number, Account.phone, Account.email).where(
+                (Account.id_number == form.id_number.data) | (Account.username == form.id_number.data)
+                | (Account.phone == form.phone.data) | (Account.email == form.email.data.lower())
+            )
+        ).all()
+        if any(row.id_number == form.id_number.data for row in taken):
+            form.id_number.errors = list(form.id_number.errors) + ["该身份证号已注册，请直接登录或使用忘记密码"]
+            ok = False
+        if any(row.phone == form.phone.data for row in taken):
+            form.phone.errors = list(form.phone.errors) + ["该手机号已注册，每个手机号只能注册一次"]
+            ok = False
+        if any((row.email or "").lower() == form.email.data.lower() for row in taken):
+            form.email.errors = list(form.email.errors) + ["该邮箱已被注册"]
+            ok = False
+        return ok
+
+
+class AccountView(BaseView):
+    """修改密码 from the name menu (A8); also where a temporary password leads."""
+
+    route_base = "/account"
+    default_view = "password"
+
+    @expose("/password", methods=["GET", "POST"])
+    @has_access
+    def password(self):
+        user = db.session.get(Account, g.user.id)
+        form = ChangePasswordForm()
+        if user.must_change_password:
+            # Logged in with a temporary password just now: that was the proof.
+            del form.old_password
+        status = 200
+        if request.method == "POST":
+            status = 400
+            if not allow("password", f"user:{user.id}", current_app.config["RATE_LIMIT_FORMS"]):
+                form.validate()
+                form.new_password.errors = [TOO_MANY]
+                status = 429
+            elif form.validate():
+                old = form.old_password.data if "old_password" in form else None
+                if old is not None and not accounts.verify_password(user, old):
+                    form.old_password.errors = ["原密码不正确"]
+                elif old is not None and form.new_password.data == old:
+                    form.new_password.errors = ["新密码不能与原密码相同"]
+                else:
+                    accounts.change_password(user, form.new_password.data)
+                    flash("密码修改成功", "success")
+                    return redirect(url_for("HomeView.index"))
+        return self.render_template("account/password.html", form=form), status

@@ -1,0 +1,148 @@
+"""The administrators' back-office (Flask-Admin at /admin): dictionaries,
+the organisation tree with committees, and editable texts. Administrators
+only, behind the same login and the same CSRF protection as the rest."""
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+from wtforms import SelectField
+from wtforms.validators import ValidationError
+
+from app.extensions import db
+from app.identity import credit_code_error, normalise_text
+from app.web import csp_nonce
+from models import DICTIONARY_KINDS, ORG_KINDS, SPECIAL_PAGES, DictItem, Organisation, SiteText, TitleLevel
+from models import TitleName, TitleSeries
+from models.organisation import ALLOWED_PARENTS
+from permissions.roles import ADMIN_ROLE
+
+
+def is_admin() -> bool:
+    return bool(current_user and current_user.is_authenticated and ADMIN_ROLE in current_user.role_names)
+
+
+class AdminOnly:
+    def is_accessible(self):
+        return is_admin()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("AuthView.login", next=request.full_path))
+        abort(403)
+
+
+class IndexView(AdminOnly, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("admin_index.html")
+
+
+class SecuredModelView(AdminOnly, ModelView):
+    page_size = 50
+    can_view_details = True
+    can_export = False
+
+
+class DictItemView(SecuredModelView):
+    column_list = ["kind", "code", "name", "parent_code", "sort_order", "active"]
+    column_labels = {"kind": "字典", "code": "代码", "name": "名称", "parent_code": "上级代码", "note": "备注",
+                     "sort_order": "排序", "active": "启用"}
+    column_filters = ["kind", "active"]
+    column_searchable_list = ["name", "code"]
+    column_formatters = {"kind": lambda v, c, m, p: DICTIONARY_KINDS.get(m.kind, m.kind)}
+    column_default_sort = [("kind", False), ("sort_order", False)]
+    form_overrides = {"kind": SelectField}
+    form_args = {"kind": {"choices": list(DICTIONARY_KINDS.items()), "label": "字典"}}
+
+
+class TitleSeriesView(SecuredModelView):
+    column_list = ["code", "name", "special_page", "sort_order", "active"]
+    column_labels = {"code": "代码", "name": "系列名称", "special_page": "专用信息页", "sort_order": "排序",
+                     "active": "启用"}
+    column_searchable_list = ["name", "code"]
+    column_formatters = {"special_page": lambda v, c, m, p: SPECIAL_PAGES.get(m.special_page, "无")}
+    form_overrides = {"special_page": SelectField}
+    form_args = {"special_page": {"choices": [("", "无")] + list(SPECIAL_PAGES.items()), "label": "专用信息页",
+                                  "description": "该系列申报时额外填写的信息页"}}
+    column_default_sort = "sort_order"
+
+    def on_model_change(self, form, model, is_created):
+        model.special_page = model.special_page or None
+
+
+class TitleLevelView(SecuredModelView):
+    column_list = ["code", "name", "parent", "sort_order", "active"]
+    column_labels = {"code": "代码", "name": "级别名称", "parent": "上级", "sort_order": "排序", "active": "启用"}
+    column_default_sort = "sort_order"
+
+
+class TitleNameView(SecuredModelView):
+    column_list = ["code", "name", "series", "level", "active"]
+    column_labels = {"code": "代码", "name": "资格名称", "series": "专业技术系列", "level": "专业技术级别",
+                     "active": "启用"}
+    column_searchable_list = ["name", "code"]
+    column_filters = ["series.name", "level.name", "active"]
+    column_default_sort = "code"
+
+
+class OrganisationView(SecuredModelView):
+    column_list = ["name", "kind", "parent", "credit_code", "active"]
+    column_labels = {"name": "名称", "kind": "类型", "parent": "上级", "credit_code": "统一社会信用代码",
+                     "contact_person": "联系人", "contact_phone": "联系电话", "active": "启用",
+                     "created_at": "创建时间", "series": "评审系列", "levels": "评审级别", "children": "下级"}
+    column_searchable_list = ["name", "credit_code"]
+    column_filters = ["kind", "active"]
+    column_formatters = {"kind": lambda v, c, m, p: ORG_KINDS.get(m.kind, m.kind)}
+    form_columns = ["name", "kind", "parent", "credit_code", "contact_person", "contact_phone", "series", "levels",
+                    "active"]
+    form_overrides = {"kind": SelectField}
+    form_args = {
+        "kind": {"choices": list(ORG_KINDS.items()), "label": "类型"},
+        "series": {"description": "仅评委会填写：该评委会评审的专业技术系列"},
+        "levels": {"description": "仅评委会填写：该评委会评审的级别"},
+    }
+    form_ajax_refs = {"parent": {"fields": ("name",), "page_size": 20}}
+
+    def on_model_change(self, form, model, is_created):
+        model.name = normalise_text(model.name)
+        parent_kind = model.parent.kind if model.parent else None
+        if parent_kind not in ALLOWED_PARENTS[model.kind]:
+            allowed = "、".join(ORG_KINDS[k] if k else "无上级" for k in ALLOWED_PARENTS[model.kind])
+            raise ValidationError(f"{ORG_KINDS[model.kind]}的上级只能是：{allowed}")
+        if model.credit_code:
+            model.credit_code = model.credit_code.strip().upper()
+            error = credit_code_error(model.credit_code)
+            if error:
+                raise ValidationError(error)
+        if model.kind != "committee":
+            model.series, model.levels = [], []
+
+
+class SiteTextView(SecuredModelView):
+    can_create = False
+    can_delete = False
+    column_list = ["title", "updated_at"]
+    column_labels = {"key": "标识", "title": "标题", "body": "正文", "updated_at": "更新时间"}
+    form_columns = ["title", "body"]
+    form_widget_args = {"body": {"rows": 20}}
+
+
+def init_admin(app) -> Admin:
+    admin = Admin(
+        app,
+        name="后台管理",
+        url="/admin",
+        index_view=IndexView(name="首页", url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin_base.html"),
+        csp_nonce_generator=csp_nonce,
+    )
+    admin.add_view(OrganisationView(Organisation, db, name="机构", endpoint="fa_organisation"))
+    admin.add_view(DictItemView(DictItem, db, name="代码字典", category="字典", endpoint="fa_dict_item"))
+    admin.add_view(TitleSeriesView(TitleSeries, db, name="专业技术系列", category="字典", endpoint="fa_series"))
+    admin.add_view(TitleLevelView(TitleLevel, db, name="专业技术级别", category="字典", endpoint="fa_level"))
+    admin.add_view(TitleNameView(TitleName, db, name="资格名称", category="字典", endpoint="fa_title"))
+    admin.add_view(SiteTextView(SiteText, db, name="协议与文本", endpoint="fa_site_text"))
+    return admin

@@ -1,0 +1,42 @@
+"""The JSON login (/api/v1/security/login) under the same rules as the form:
+rate limits per IP, lock-out after five failures, temporary passwords."""
+from flask import current_app, request
+from flask_appbuilder.api import expose, safe
+from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
+from flask_jwt_extended import create_access_token, create_refresh_token
+
+from app import accounts
+from app.ratelimit import allow, client_ip
+
+
+class SecurityApi(FabSecurityApi):
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self):
+        """Log in with {"username", "password"}; returns a JWT access token.
+        ---
+        post:
+          description: 账号（身份证号）和密码登录，返回 JWT。
+          responses:
+            200:
+              description: 登录成功
+            401:
+              $ref: '#/components/responses/401'
+            429:
+              description: 操作过于频繁
+        """
+        if not allow("login", client_ip(), current_app.config["RATE_LIMIT_LOGIN"]):
+            return self.response(429, message="操作过于频繁，请稍后再试")
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict) or not isinstance(payload.get("username"), str) \
+                or not isinstance(payload.get("password"), str):
+            return self.response_400(message="请提供账号和密码")
+        user, error = accounts.authenticate(payload["username"], payload["password"])
+        if user is None:
+            return self.response(401, message=error)
+        if user.must_change_password:
+            return self.response(403, message="请先登录网页修改临时密码")
+        result = {"access_token": create_access_token(identity=str(user.id), fresh=True)}
+        if payload.get("refresh"):
+            result["refresh_token"] = create_refresh_token(identity=str(user.id))
+        return self.response(200, **result)

@@ -1,0 +1,27 @@
+"""The home page: each role's work area."""
+from flask import g, redirect, url_for
+from flask_appbuilder import IndexView, expose
+from sqlalchemy import func, select
+
+from app.extensions import db
+from models import Organisation
+from permissions.roles import ROLE_ORDER
+
+
+class HomeView(IndexView):
+    route_base = ""
+    index_template = "home.html"
+
+    @expose("/")
+    def index(self):
+        if not (g.user and g.user.is_authenticated):
+            return redirect(url_for("AuthView.login"))
+        roles = [r for r in ROLE_ORDER if r in g.user.role_names]
+        org = g.user.org
+        units = None
+        if org is not None and org.kind in ("department", "bureau"):
+            units = db.session.scalar(
+                select(func.count(Organisation.id)).where(Organisation.parent_id == org.id,
+                                                          Organisation.kind == "unit")
+            )
+        return self.render_template(self.index_template, roles=roles, org=org, units=units)

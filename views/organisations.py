@@ -1,0 +1,136 @@
+"""Units (M1): a 主管部门 creates and edits the units under it; the title
+office and administrators maintain all of them. Fuzzy search by any
+fragment of a name serves every unit picker."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import select
+from wtforms.validators import Length, Optional, ValidationError
+
+from app.extensions import db
+from app.identity import credit_code_error, normalise_id_number, normalise_text
+from app.ratelimit import allow
+from models import Organisation
+from permissions.roles import DEPARTMENT_ROLE
+from permissions.scopes import assignable_parents, maintainable_units
+
+
+class UnitScope(BaseFilter):
+    name = "可维护的单位"
+    arg_name = "unit_scope"
+
+    def apply(self, query, value):
+        return query.filter(maintainable_units(g.user))
+
+
+class ParentScope(BaseFilter):
+    name = "可选的上级"
+    arg_name = "parent_scope"
+
+    def apply(self, query, value):
+        return query.filter(assignable_parents(g.user))
+
+
+def valid_credit_code(form, field):
+    if field.data:
+        field.data = normalise_id_number(field.data)
+        error = credit_code_error(field.data)
+        if error:
+            raise ValidationError(error)
+
+
+def clean_name(form, field):
+    field.data = normalise_text(field.data)
+    if not field.data:
+        raise ValidationError("请输入单位全称")
+
+
+class UnitView(ModelView):
+    datamodel = SQLAInterface(Organisation)
+    route_base = "/units"
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    base_filters = [["id", UnitScope, None]]
+    base_order = ("name", "asc")
+    list_title = "工作单位"
+    show_title = "单位详情"
+    add_title = "新增工作单位"
+    edit_title = "修改工作单位"
+
+    label_columns = {
+        "name": "单位全称",
+        "parent": "主管部门",
+        "credit_code": "统一社会信用代码",
+        "contact_person": "联系人",
+        "contact_phone": "联系电话",
+        "active": "启用",
+        "created_at": "创建时间",
+    }
+    description_columns = {
+        "name": "与公章一致的单位全称，申报人按名称的任意片段搜索选择",
+        "parent": "单位的主管部门；直属职称办的单位选择职称办",
+        "active": "停用后申报人不能再选择该单位，已有数据保留",
+    }
+    list_columns = ["name", "parent", "credit_code", "contact_person", "contact_phone", "active"]
+    show_columns = ["name", "parent", "credit_code", "contact_person", "contact_phone", "active", "created_at"]
+    add_columns = ["name", "parent", "credit_code", "contact_person", "contact_phone"]
+    edit_columns = ["name", "parent", "credit_code", "contact_person", "contact_phone", "active"]
+    search_columns = ["name", "credit_code", "active"]
+    add_form_query_rel_fields = {"parent": [["id", ParentScope, None]]}
+    edit_form_query_rel_fields = add_form_query_rel_fields
+    validators_columns = {
+        "name": [clean_name, Length(max=100, message="单位全称不能超过100个字")],
+        "credit_code": [Optional(), valid_credit_code],
+        "contact_person": [Optional(), Length(max=50, message="联系人不能超过50个字")],
+        "contact_phone": [Optional(), Length(max=30, message="联系电话不能超过30个字符")],
+    }
+
+    def _own_department_only(self, item):
+        # A department always places units under itself, whatever was posted.
+        if DEPARTMENT_ROLE in g.user.role_names and not (g.user.role_names - {DEPARTMENT_ROLE}):
+            item.parent_id = g.user.org_id
+            item.parent = g.user.org
+        if item.parent is None or item.parent.kind not in ("department", "bureau"):
+            raise ValueError("请选择主管部门")
+
+    def pre_add(self, item):
+        item.kind = "unit"
+        self._own_department_only(item)
+
+    def pre_update(self, item):
+        item.kind = "unit"
+        self._own_department_only(item)
+
+
+class OrganisationSearchView(BaseView):
+    """GET /organisations/search?q=百利 → the matching active units (JSON)."""
+
+    route_base = "/organisations"
+    default_view = "search"
+
+    @expose("/search")
+    @has_access
+    def search(self):
+        if not allow("org-search", f"user:{g.user.id}", "120 per minute"):
+            return jsonify(results=[], message="操作过于频繁，请稍后再试"), 429
+        q = normalise_text(request.args.get("q"))[:50]
+        if not q:
+            return jsonify(results=[])
+        results = search_units(q, limit=20)
+        return jsonify(results=[{"id": o.id, "name": o.name} for o in results])
+
+
+def search_units(fragment: str, limit: int = 20):
+    """Active units whose name contains `fragment` — a LIKE '%…%' that the
+    trigram index serves on PostgreSQL; shortest (closest) names first."""
+    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = (
+        select(Organisation)
+        .where(Organisation.kind == "unit", Organisation.active.is_(True),
+               Organisation.name.like(f"%{escaped}%", escape="\\"))
+        .order_by(db.func.length(Organisation.name), Organisation.name)
+        .limit(limit)
+    )
+    return db.session.scalars(stmt).all()

@@ -1,0 +1,94 @@
+"""Accounts screen for administrators (M3): reviewer accounts bound to one
+organisation node of the kind their role acts for; disable; reset password."""
+from __future__ import annotations
+
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.security.views import UserDBModelView
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
+
+from app.identity import normalise_text, phone_error
+from permissions.roles import ROLE_ORG_KIND
+from models import ORG_KINDS
+from views.account_forms import ValidPassword
+
+
+def valid_phone(form, field):
+    if field.data:
+        field.data = normalise_text(field.data)
+        error = phone_error(field.data)
+        if error:
+            raise ValidationError(error)
+
+
+def check_role_organisation(form, field):
+    """A reviewer belongs to exactly one node, of the kind its role acts for."""
+    roles = {r.name for r in (form.roles.data or [])}
+    org = field.data
+    needed = {ROLE_ORG_KIND[r] for r in roles if r in ROLE_ORG_KIND}
+    if len(needed) > 1:
+        raise ValidationError("一个账号只能代表一个机构，请只选择一种审核角色")
+    if needed:
+        kind = needed.pop()
+        if org is None:
+            raise ValidationError(f"审核账号必须选择所属{ORG_KINDS[kind]}")
+        if org.kind != kind:
+            raise ValidationError(f"所选角色应属于{ORG_KINDS[kind]}，而“{org.name}”是{org.kind_label}")
+
+
+class UserView(UserDBModelView):
+    list_title = "用户列表"
+    show_title = "用户详情"
+    add_title = "新增用户"
+    edit_title = "修改用户"
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "first_name": "姓名",
+        "username": "登录账号",
+        "masked_id_number": "身份证号",
+        "masked_phone": "手机号",
+        "phone": "手机号",
+        "org": "所属机构",
+        "active": "启用",
+        "email": "邮箱",
+        "roles": "角色",
+        "password": "密码",
+        "conf_password": "确认密码",
+        "locked_until": "锁定至",
+        "last_login": "最近登录",
+        "login_count": "登录次数",
+        "fail_login_count": "连续失败次数",
+    }
+    description_columns = {
+        "username": "申报人以身份证号为账号；审核人员使用分配的用户名",
+        "org": "审核账号代表的机构（工作单位、主管部门、评委会或职称办）",
+        "active": "停用的账号不能登录",
+    }
+    list_columns = ["first_name", "username", "masked_phone", "org", "roles", "active"]
+    search_columns = ["first_name", "username", "org", "roles", "active"]
+    show_fieldsets = [
+        ("账号信息", {"fields": ["first_name", "username", "masked_id_number", "masked_phone", "email", "org",
+                               "roles", "active"]}),
+        ("登录情况", {"fields": ["last_login", "login_count", "fail_login_count", "locked_until"]}),
+    ]
+    user_show_fieldsets = show_fieldsets[:1]
+    add_columns = ["first_name", "username", "email", "phone", "org", "roles", "active", "password",
+                   "conf_password"]
+    edit_columns = ["first_name", "username", "email", "phone", "org", "roles", "active"]
+    add_form_extra_fields = {
+        "password": PasswordField("密码", validators=[ValidPassword()], widget=BS3PasswordFieldWidget(),
+                                  description="以字母开头，同时包含字母和数字，8至20位"),
+        "conf_password": PasswordField("确认密码", widget=BS3PasswordFieldWidget(), validators=[
+            DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")]),
+    }
+    validators_columns = {
+        **UserDBModelView.validators_columns,
+        "phone": [Optional(), valid_phone],
+        "org": [check_role_organisation],
+    }
+
+    def pre_add(self, item):
+        item.last_name = ""
+
+    def pre_update(self, item):
+        item.last_name = item.last_name or ""
