@@ -106,6 +106,10 @@ def _install_request_hooks(app: Flask) -> None:
             return redirect(url_for("AccountView.password"))
         return None
 
+    @app.route("/favicon.ico")
+    def favicon():
+        return app.send_static_file("favicon.ico")
+
     app.after_request(add_security_headers)
     app.register_error_handler(HTTPException, handle_http_error)
     if not app.debug:

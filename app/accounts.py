@@ -73,8 +73,7 @@ def authenticate(login: str, password: str) -> tuple[Account | None, str | None]
             log.warning("Account %s locked after repeated failures", user.id)
             return None, f"登录失败次数过多，账号已锁定，请{cfg['LOGIN_LOCK_MINUTES']}分钟后再试"
         db.session.commit()
-        left = cfg["LOGIN_MAX_FAILURES"] - user.fail_login_count
-        return None, f"{BAD_LOGIN}，再错{left}次账号将被锁定{cfg['LOGIN_LOCK_MINUTES']}分钟"
+        return None, BAD_LOGIN
 
     user.fail_login_count = 0
     user.locked_until = None

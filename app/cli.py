@@ -47,7 +47,7 @@ def register_commands(app) -> None:
     @app.cli.command("create-admin")
     @click.option("--username", default="admin", show_default=True)
     @click.option("--name", default="系统管理员", show_default=True)
-    @click.option("--email", default="admin@example.invalid", show_default=True)
+    @click.option("--email", default="admin@example.com", show_default=True)
     def create_admin_command(username, name, email):
         """Create the first administrator with a random password (printed once)."""
         from models import Account

@@ -71,7 +71,7 @@ def load_demo() -> list[tuple[str, str, str, str]]:
     for username, name, role, org, id_number, phone in ACCOUNTS:
         if db.session.scalar(select(Account.id).where(Account.username == username)) is None:
             db.session.add(Account(
-                username=username, first_name=name, last_name="", email=f"{username.lower()}@demo.invalid",
+                username=username, first_name=name, last_name="", email=f"{username.lower()}@example.com",
                 active=True, password=generate_password_hash(DEMO_PASSWORD, method=method),
                 roles=[sm.find_role(role)], org=orgs.get(org), id_number=id_number, phone=phone,
                 password_changed_at=datetime.now(), agreement_accepted_at=datetime.now() if id_number else None,

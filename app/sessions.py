@@ -9,16 +9,18 @@ all sessions of an account can be ended at once.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import time
 
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from app.kvstore import kv
 
 PREFIX = "session:"
+# Flask's own session serializer: keeps tuples, Markup, dates and lazy strings.
+serializer = TaggedJSONSerializer()
 
 
 def _key(sid: str) -> str:
@@ -51,7 +53,7 @@ class ServerSessionInterface(SessionInterface):
         if sid and len(sid) <= 128:
             raw = kv().get(_key(sid))
             if raw is not None:
-                data = json.loads(raw)
+                data = serializer.loads(raw)
                 now = time.time()
                 created = data.get("_created", now)
                 if now - created < app.config["SESSION_ABSOLUTE_HOURS"] * 3600:
@@ -82,7 +84,7 @@ class ServerSessionInterface(SessionInterface):
         data.setdefault("_created", now)
         data["_seen"] = now
         ttl = app.config["SESSION_IDLE_MINUTES"] * 60
-        kv().set(_key(session.sid), json.dumps(data), ttl, owner=_owner(data))
+        kv().set(_key(session.sid), serializer.dumps(data), ttl, owner=_owner(data))
         response.set_cookie(
             name,
             session.sid,

@@ -15,7 +15,7 @@ DEPARTMENT_ROLE = "主管部门"
 COMMITTEE_ROLE = "评委会"
 OFFICE_ROLE = "职称办"
 ADMIN_ROLE = "管理员"
-PUBLIC_ROLE = "Public"
+PUBLIC_ROLE = "未登录访客"
 
 # Organisation kind each reviewer role acts for (a reviewer belongs to
 # exactly one node of that kind).

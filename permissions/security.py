@@ -7,7 +7,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurit
 
 from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
-from views.users import UserView
+from views.users import RoleView, UserView
 
 
 class SecurityManager(FabSecurityManager):
@@ -16,6 +16,7 @@ class SecurityManager(FabSecurityManager):
     authdbview = AuthView
     registeruserdbview = RegisterView
     userdbmodelview = UserView
+    rolemodelview = RoleView
     security_api = SecurityApi
 
     def auth_user_db(self, username, password):
@@ -23,6 +24,15 @@ class SecurityManager(FabSecurityManager):
         from app.accounts import authenticate
 
         user, _error = authenticate(username, password)
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        # A token issued before the last password change is worthless, like
+        # the sessions that change ended.
+        user = super().load_user_jwt(_jwt_header, jwt_data)
+        changed = getattr(user, "password_changed_at", None)
+        if user is not None and changed is not None and jwt_data.get("iat", 0) < int(changed.timestamp()):
+            return None
         return user
 
     def register_views(self):

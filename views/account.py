@@ -24,8 +24,11 @@ TOO_MANY = "操作过于频繁，请稍后再试"
 FORGOT_SENT = "如果该身份证号已注册，临时密码已发送至注册时填写的手机号，30分钟内有效。请使用临时密码登录后立即修改密码。"
 
 
-def render_auth(template, status=200, **context):
-    return Response(render_template(template, appbuilder=current_app.appbuilder, **context), status=status)
+def render_auth(template, status=200, form=None, **context):
+    if form is not None and status >= 400 and "captcha" in form:
+        form.captcha.data = ""  # a captcha answer is used once; a new image is shown
+    return Response(render_template(template, appbuilder=current_app.appbuilder, form=form, **context),
+                    status=status)
 
 
 class AuthView(AuthDBView):

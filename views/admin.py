@@ -3,6 +3,8 @@ the organisation tree with committees, and editable texts. Administrators
 only, behind the same login and the same CSRF protection as the rest."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import abort, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
@@ -104,7 +106,7 @@ class OrganisationView(SecuredModelView):
         "series": {"description": "仅评委会填写：该评委会评审的专业技术系列"},
         "levels": {"description": "仅评委会填写：该评委会评审的级别"},
     }
-    form_ajax_refs = {"parent": {"fields": ("name",), "page_size": 20}}
+    form_ajax_refs = {"parent": {"fields": ("name",), "page_size": 20, "placeholder": "输入名称片段查找上级机构"}}
 
     def on_model_change(self, form, model, is_created):
         model.name = normalise_text(model.name)
@@ -137,6 +139,7 @@ def init_admin(app) -> Admin:
         url="/admin",
         index_view=IndexView(name="首页", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin_base.html"),
+        translations_path=str(Path(app.root_path) / "translations"),
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(OrganisationView(Organisation, db, name="机构", endpoint="fa_organisation"))

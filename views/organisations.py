@@ -8,11 +8,12 @@ from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.extensions import db
 from app.identity import credit_code_error, normalise_id_number, normalise_text
 from app.ratelimit import allow
+from views.base import ChineseFormsMixin
 from models import Organisation
 from permissions.roles import DEPARTMENT_ROLE
 from permissions.scopes import assignable_parents, maintainable_units
@@ -48,7 +49,7 @@ def clean_name(form, field):
         raise ValidationError("请输入单位全称")
 
 
-class UnitView(ModelView):
+class UnitView(ChineseFormsMixin, ModelView):
     datamodel = SQLAInterface(Organisation)
     route_base = "/units"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
@@ -78,10 +79,15 @@ class UnitView(ModelView):
     add_columns = ["name", "parent", "credit_code", "contact_person", "contact_phone"]
     edit_columns = ["name", "parent", "credit_code", "contact_person", "contact_phone", "active"]
     search_columns = ["name", "credit_code", "active"]
+    formatters_columns = {
+        "active": lambda v: "是" if v else "否",
+        **{c: (lambda v: v or "—") for c in ("credit_code", "contact_person", "contact_phone")},
+    }
     add_form_query_rel_fields = {"parent": [["id", ParentScope, None]]}
     edit_form_query_rel_fields = add_form_query_rel_fields
     validators_columns = {
         "name": [clean_name, Length(max=100, message="单位全称不能超过100个字")],
+        "parent": [DataRequired("请选择主管部门")],
         "credit_code": [Optional(), valid_credit_code],
         "contact_person": [Optional(), Length(max=50, message="联系人不能超过50个字")],
         "contact_phone": [Optional(), Length(max=30, message="联系电话不能超过30个字符")],

@@ -3,14 +3,16 @@ organisation node of the kind their role acts for; disable; reset password."""
 from __future__ import annotations
 
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.models.sqla.filters import FilterNotEqual
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app.identity import normalise_text, phone_error
-from permissions.roles import ROLE_ORG_KIND
+from permissions.roles import PUBLIC_ROLE, ROLE_ORG_KIND
 from models import ORG_KINDS
 from views.account_forms import ValidPassword
+from views.base import ChineseFormsMixin
 
 
 def valid_phone(form, field):
@@ -22,9 +24,11 @@ def valid_phone(form, field):
 
 
 def check_role_organisation(form, field):
-    """A reviewer belongs to exactly one node, of the kind its role acts for."""
-    roles = {r.name for r in (form.roles.data or [])}
-    org = field.data
+    """A reviewer belongs to exactly one node, of the kind its role acts for.
+    (A validator of the roles field: the optional org field's own validators
+    stop when it is empty.)"""
+    roles = {r.name for r in (field.data or [])}
+    org = form.org.data if "org" in form else None
     needed = {ROLE_ORG_KIND[r] for r in roles if r in ROLE_ORG_KIND}
     if len(needed) > 1:
         raise ValidationError("一个账号只能代表一个机构，请只选择一种审核角色")
@@ -36,7 +40,7 @@ def check_role_organisation(form, field):
             raise ValidationError(f"所选角色应属于{ORG_KINDS[kind]}，而“{org.name}”是{org.kind_label}")
 
 
-class UserView(UserDBModelView):
+class UserView(ChineseFormsMixin, UserDBModelView):
     list_title = "用户列表"
     show_title = "用户详情"
     add_title = "新增用户"
@@ -66,6 +70,14 @@ class UserView(UserDBModelView):
     }
     list_columns = ["first_name", "username", "masked_phone", "org", "roles", "active"]
     search_columns = ["first_name", "username", "org", "roles", "active"]
+    formatters_columns = {
+        "active": lambda v: "是" if v else "否",
+        "org": lambda v: v or "—",
+        "locked_until": lambda v: v or "—",
+        "last_login": lambda v: v or "—",
+        "login_count": lambda v: v or 0,
+        "fail_login_count": lambda v: v or 0,
+    }
     show_fieldsets = [
         ("账号信息", {"fields": ["first_name", "username", "masked_id_number", "masked_phone", "email", "org",
                                "roles", "active"]}),
@@ -75,8 +87,11 @@ class UserView(UserDBModelView):
     add_columns = ["first_name", "username", "email", "phone", "org", "roles", "active", "password",
                    "conf_password"]
     edit_columns = ["first_name", "username", "email", "phone", "org", "roles", "active"]
+    # The anonymous visitors' role is never given to an account.
+    add_form_query_rel_fields = {"roles": [["name", FilterNotEqual, PUBLIC_ROLE]]}
+    edit_form_query_rel_fields = add_form_query_rel_fields
     add_form_extra_fields = {
-        "password": PasswordField("密码", validators=[ValidPassword()], widget=BS3PasswordFieldWidget(),
+        "password": PasswordField("密码", validators=[DataRequired("请输入密码"), ValidPassword()], widget=BS3PasswordFieldWidget(),
                                   description="以字母开头，同时包含字母和数字，8至20位"),
         "conf_password": PasswordField("确认密码", widget=BS3PasswordFieldWidget(), validators=[
             DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")]),
@@ -84,7 +99,7 @@ class UserView(UserDBModelView):
     validators_columns = {
         **UserDBModelView.validators_columns,
         "phone": [Optional(), valid_phone],
-        "org": [check_role_organisation],
+        "roles": [*UserDBModelView.validators_columns["roles"], check_role_organisation],
     }
 
     def pre_add(self, item):
@@ -92,3 +107,16 @@ class UserView(UserDBModelView):
 
     def pre_update(self, item):
         item.last_name = item.last_name or ""
+
+
+class RoleView(RoleModelView):
+    """Roles are data in permissions/roles.py; here they are only listed."""
+
+    base_permissions = ["can_list", "can_show"]
+    list_title = "角色列表"
+    show_title = "角色详情"
+    label_columns = {"name": "角色名称", "user": "账号"}
+    list_columns = ["name"]
+    show_columns = ["name"]
+    search_columns = ["name"]
+    related_views = []
