@@ -28,8 +28,7 @@ system-test-packages: system-packages
 	@scripts/apt-ensure $(APT_TEST_PACKAGES)
 
 translations: $(BIN)/.installed
-	@$(BIN)/pybabel compile -q -d app/translations -D messages
-	@$(BIN)/pybabel compile -q -d app/translations -D admin
+	@$(BIN)/pybabel compile -d app/translations -D "messages admin" >/dev/null
 
 setup: deps system-packages
 	$(BIN)/flask setup
