@@ -25,11 +25,15 @@ def _digest(code: str) -> str:
     return hmac.new(key, code.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
 def new_challenge() -> bytes:
     """Make a new code, remember it in the session and return the PNG image."""
     from captcha.image import ImageCaptcha
 
-    code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    code = new_code()
     session[SESSION_KEY] = {"h": _digest(code), "t": time.time()}
     image = ImageCaptcha(width=120, height=44, font_sizes=(30, 34, 36))
     buf = io.BytesIO()
