@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.extensions import db
-from models import DICTIONARY_KINDS, DictItem, SiteText, TitleLevel, TitleName, TitleSeries
+from models import DictItem, SiteText, TitleLevel, TitleName, TitleSeries
+from models.dictionary import STANDARD_KINDS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -40,16 +41,16 @@ def _rows(name: str):
 def seed_dictionaries() -> dict[str, int]:
     added: dict[str, int] = {}
     existing = {(k, c) for k, c in db.session.execute(select(DictItem.kind, DictItem.code))}
-    for kind in DICTIONARY_KINDS:
-        n = 0
-        for order, row in enumerate(_rows(kind)):
-            if (kind, row["code"]) in existing:
-                continue
-            note = row.get("note") or row.get("short_name") or row.get("civil_servant_name") or None
-            db.session.add(DictItem(kind=kind, code=row["code"], name=row["name"],
-                                    parent_code=row.get("parent") or None, note=note, sort_order=order))
-            n += 1
-        added[kind] = n
+    rows = [(kind, order, row) for kind in STANDARD_KINDS for order, row in enumerate(_rows(kind))]
+    rows += [(row["kind"], order, row) for order, row in enumerate(_rows("project_lists"))]
+    for kind, order, row in rows:
+        if (kind, row["code"]) in existing:
+            continue
+        note = row.get("note") or row.get("short_name") or row.get("civil_servant_name") or None
+        db.session.add(DictItem(kind=kind, code=row["code"], name=row["name"],
+                                parent_code=row.get("parent") or None, note=note, sort_order=order))
+        existing.add((kind, row["code"]))
+        added[kind] = added.get(kind, 0) + 1
 
     series = {s.code: s for s in db.session.scalars(select(TitleSeries))}
     for order, row in enumerate(_rows("zc_series")):

@@ -58,7 +58,7 @@ def add_security_headers(response):
 
 def handle_http_error(exc: HTTPException):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return {"message": ERROR_TITLES.get(exc.code, exc.name)}, exc.code
+        return {"ok": False, "message": ERROR_TITLES.get(exc.code, exc.name)}, exc.code
     title = ERROR_TITLES.get(exc.code, "请求未能完成")
     detail = exc.description if exc.code in (400, 429) and _is_chinese(exc.description) else ""
     return render_template("error.html", code=exc.code, title=title, detail=detail), exc.code
@@ -67,8 +67,8 @@ def handle_http_error(exc: HTTPException):
 def handle_unexpected_error(exc: Exception):
     incident = uuid.uuid4().hex[:12].upper()
     log.exception("Incident %s on %s %s", incident, request.method, request.path)
-    if request.path.startswith("/api/"):
-        return {"message": "系统错误", "incident": incident}, 500
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"ok": False, "message": f"系统出现错误，事件编号{incident}", "incident": incident}, 500
     return render_template("error.html", code=500, title="系统出现错误", incident=incident), 500
 
 

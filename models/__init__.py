@@ -1,12 +1,17 @@
 """Tables. Import this package before Flask-AppBuilder initialises, so every
 table is registered on FAB's `Model.metadata` (which is not `db.Model`)."""
 from models.dictionary import DICTIONARY_KINDS, SPECIAL_PAGES, DictItem, TitleLevel, TitleName, TitleSeries
+from models.declaration import Attachment, Declaration
 from models.kv import KVEntry
+from models.sections import SECTION_MODELS
 from models.organisation import ORG_KINDS, Organisation
 from models.site import SiteText
 from models.user import Account
 
 __all__ = [
+    "Attachment",
+    "Declaration",
+    "SECTION_MODELS",
     "DICTIONARY_KINDS",
     "ORG_KINDS",
     "SPECIAL_PAGES",

@@ -13,7 +13,26 @@ DICTIONARY_KINDS = {
     "gender": "性别",
     "assessment_result": "考核结果",
     "admin_post_level": "行政职务级别",
+    # lists of this system (app/data/project_lists.csv)
+    "ranking": "排名",
+    "patent_type": "专利类别",
+    "school_stage": "学段",
+    "subject": "学科",
+    "teaching_activity": "校外活动/校本课程",
+    "health_institution_type": "医疗卫生机构情况",
+    "health_institution_level": "医疗卫生机构级别",
+    "health_institution_nature": "医疗卫生机构性质",
+    "health_qualification": "卫生报评资格",
+    "practice_scope": "医师执业类别及范围",
+    "health_specialty": "卫生申报专业",
+    "language_level": "外语能力水平",
+    "support_type": "支援类别",
+    "support_status": "支援状态",
+    "community_service": "城乡社区服务情况",
 }
+#: the kinds seeded from national-standard files of their own name
+STANDARD_KINDS = ("ethnicity", "political_status", "education", "degree", "degree_level", "gender",
+                  "assessment_result", "admin_post_level")
 
 #: the special pages a series may bring (manual 1.1.2 items 14–16)
 SPECIAL_PAGES = {"teacher": "中小学教师信息", "health": "卫生技术信息", "accounting": "会计信息"}

@@ -38,8 +38,14 @@ _UNIT_MAINTENANCE = [
     ("工作单位", ["menu_access"]),
 ]
 
+_DECLARING = [
+    ("DeclarationView", ["can_declare"]),
+    ("专业技术", ["menu_access"]),
+    ("个人信息申报", ["menu_access"]),
+]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, list[str]]]] = {
-    APPLICANT_ROLE: _EVERYONE,
+    APPLICANT_ROLE: _EVERYONE + _DECLARING,
     UNIT_ROLE: _EVERYONE,
     DEPARTMENT_ROLE: _EVERYONE + _UNIT_MAINTENANCE,
     COMMITTEE_ROLE: _EVERYONE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import false, true
 
-from models import Organisation
+from models import Declaration, Organisation
 from permissions.roles import ADMIN_ROLE, DEPARTMENT_ROLE, OFFICE_ROLE
 
 
@@ -27,3 +27,11 @@ def assignable_parents(user):
     if DEPARTMENT_ROLE in roles and user.org_id:
         return Organisation.id == user.org_id
     return false()
+
+
+def visible_declarations(user):
+    """SQL condition for the declarations `user` may open. An applicant sees
+    only their own."""
+    if not (user and getattr(user, "is_authenticated", False)):
+        return false()
+    return Declaration.applicant_id == user.id

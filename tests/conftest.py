@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from app import create_app
 from app.cli import setup_database
 from app.demo import DEMO_PASSWORD, load_demo
 from app.extensions import db
+from app.sections import SECTIONS
 from config import database_url
 
 APPLICANT_ID = "120101199003070013"
@@ -63,6 +65,9 @@ def app(tmp_path_factory):
 
 WIPE = [
     "DELETE FROM kv_entry",
+    "DELETE FROM attachment",
+    *[f"DELETE FROM {section.table}" for section in SECTIONS],
+    "DELETE FROM declaration",
     "DELETE FROM ab_user_role",
     "DELETE FROM ab_user_group",
     "DELETE FROM ab_api_key",
@@ -85,6 +90,7 @@ def world(app):
         load_demo()
         app.appbuilder.sm.limiter.reset()
     Path(app.config["SMS_OUTBOX"]).unlink(missing_ok=True)
+    shutil.rmtree(app.config["UPLOAD_DIR"], ignore_errors=True)
     app.config["CAPTCHA_FIXED_CODE"] = CAPTCHA
     yield
     with app.app_context():

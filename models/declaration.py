@@ -1,0 +1,65 @@
+"""A declaration (one per applicant per 申报年度) and its attachments. The
+sections' own tables are made from the registry in models/sections.py."""
+from datetime import datetime
+
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import relationship
+
+
+class Declaration(Model):
+    __tablename__ = "declaration"
+    id = Column(Integer, primary_key=True)
+    applicant_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
+    applicant = relationship("Account")
+    #: 申报年度
+    year = Column(Integer, nullable=False)
+    status = Column(String(20), nullable=False, default="draft", index=True)
+    #: 证书编号, given at final approval
+    certificate_no = Column(String(30), unique=True)
+    #: 评委会是否接收 and 接收日期
+    committee_received = Column(Boolean, nullable=False, default=False)
+    received_date = Column(Date)
+    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    updated_at = Column(DateTime, nullable=False, default=datetime.now, onupdate=datetime.now)
+    #: bumped by every change, so concurrent writers serialise on this row
+    version = Column(Integer, nullable=False, default=1)
+
+    __table_args__ = (UniqueConstraint("applicant_id", "year", name="uq_declaration_applicant_year"),)
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def editable(self) -> bool:
+        return self.status in ("draft", "returned")
+
+
+class Attachment(Model):
+    """An uploaded image. The file lives in the storage under `storage_key`
+    (a name the server made); `original_name` is only for display."""
+
+    __tablename__ = "attachment"
+    id = Column(Integer, primary_key=True)
+    declaration_id = Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"), nullable=False)
+    section = Column(String(30), nullable=False)
+    #: the row of a rows section; NULL for a single-page section
+    row_id = Column(Integer)
+    kind = Column(String(40), nullable=False)
+    storage_key = Column(String(100), nullable=False, unique=True)
+    original_name = Column(String(200), nullable=False, default="")
+    content_type = Column(String(40), nullable=False, default="image/jpeg")
+    size = Column(Integer, nullable=False)
+    width = Column(Integer, nullable=False)
+    height = Column(Integer, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=datetime.now)
+
+    __table_args__ = (Index("ix_attachment_place", "declaration_id", "section", "kind", "row_id"),)

@@ -1,0 +1,286 @@
+"""个人信息申报 (manual 1.1.2): the applicant's pages, rows, attachments and
+the completeness check. Every page, row and file is looked up within the
+applicant's own declaration: another person's id answers 404."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import select
+
+from app import attachments as files
+from app.declarations import (
+    Conflict,
+    DeclarationData,
+    SaveResult,
+    clear_single,
+    completeness,
+    delete_row,
+    find_declaration,
+    lookups,
+    new_declaration,
+    save_row,
+    save_single,
+)
+from app.extensions import db
+from app.sections import BY_KEY
+from app.storage import storage
+from app.uploads import UploadRefused
+from models import Attachment, Declaration
+from permissions.roles import APPLICANT_ROLE
+from permissions.scopes import visible_declarations
+
+
+def own_declaration(create: bool = False) -> Declaration | None:
+    """This year's declaration of the person logged in (applicants only:
+    reviewers and administrators hold the permission through other roles)."""
+    if APPLICANT_ROLE not in g.user.role_names:
+        abort(403)
+    declaration = find_declaration(g.user.id)
+    if declaration is None and create:
+        declaration = new_declaration(g.user)
+    return declaration
+
+
+class DeclarationView(BaseView):
+    route_base = "/declaration"
+    default_view = "index"
+    # One permission, "can_declare", for every screen of the applicant's declaration.
+    method_permission_name = {name: "declare" for name in (
+        "index", "page", "new_row", "edit_row", "remove_row", "clear", "check", "upload", "file", "remove_file")}
+
+    # -- pages -------------------------------------------------------------
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return redirect(url_for(".page", key="basic"))
+
+    @expose("/<key>", methods=["GET", "POST"])
+    @has_access
+    def page(self, key):
+        declaration = own_declaration(create=(key == "basic"))
+        if declaration is None:
+            flash("请先填写并保存个人基本信息", "warning")
+            return redirect(url_for(".page", key="basic"))
+        data = DeclarationData(declaration)
+        section = self._page_or_404(data, key)
+        if section.many:
+            if request.method == "POST":
+                abort(405)
+            return self._render_rows(data, section)
+        result = SaveResult()
+        if request.method == "POST":
+            try:
+                result = save_single(declaration, section, request.form)
+            except Conflict as exc:
+                result.errors["_form"] = str(exc)
+            if result.ok:
+                flash("保存成功", "success")
+                return redirect(url_for(".page", key=key))
+            data = DeclarationData(declaration)
+        return self._render_single(data, section, result)
+
+    @expose("/<key>/new", methods=["GET", "POST"])
+    @has_access
+    def new_row(self, key):
+        declaration = self._existing_or_redirect()
+        if isinstance(declaration, Response):
+            return declaration
+        data = DeclarationData(declaration)
+        section = self._rows_or_404(data, key)
+        return self._row_form(data, section, None)
+
+    @expose("/<key>/<int:row_id>", methods=["GET", "POST"])
+    @has_access
+    def edit_row(self, key, row_id):
+        declaration = self._existing_or_404()
+        data = DeclarationData(declaration)
+        section = self._rows_or_404(data, key)
+        return self._row_form(data, section, self._row_or_404(data, section, row_id))
+
+    @expose("/<key>/<int:row_id>/delete", methods=["POST"])
+    @has_access
+    def remove_row(self, key, row_id):
+        declaration = self._existing_or_404()
+        data = DeclarationData(declaration)
+        section = self._rows_or_404(data, key)
+        row = self._row_or_404(data, section, row_id)
+        try:
+            files.remove_files(delete_row(declaration, section, row))
+            flash("删除成功", "success")
+        except Conflict as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".page", key=section.parent or section.key))
+
+    @expose("/<key>/clear", methods=["POST"])
+    @has_access
+    def clear(self, key):
+        declaration = self._existing_or_404()
+        section = self._page_or_404(DeclarationData(declaration), key)
+        if not section.clearable:
+            abort(404)
+        try:
+            files.remove_files(clear_single(declaration, section))
+            flash(f"{section.title}已清空", "success")
+        except Conflict as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".page", key=key))
+
+    @expose("/check")
+    @has_access
+    def check(self):
+        declaration = self._existing_or_redirect()
+        if isinstance(declaration, Response):
+            return declaration
+        data = DeclarationData(declaration)
+        reports = completeness(data)
+        return self.render_template("declaration/check.html", data=data, reports=reports,
+                                    complete=not any(r.gaps for r in reports), active="check",
+                                    lookups=lookups(), gap_url=gap_url)
+
+    # -- attachments -------------------------------------------------------
+
+    @expose("/files", methods=["POST"])
+    @has_access
+    def upload(self):
+        declaration = own_declaration()
+        if declaration is None:
+            return jsonify(ok=False, message="请先填写并保存个人基本信息"), 400
+        row = request.form.get("row") or None
+        upload = request.files.get("file")
+        if upload is None:
+            return jsonify(ok=False, message="请选择要上传的图片"), 400
+        try:
+            attachment = files.add_attachment(
+                declaration, request.form.get("section", ""), request.form.get("kind", ""),
+                int(row) if row and row.isdigit() else None, upload.read(), upload.filename)
+        except UploadRefused as exc:
+            return jsonify(ok=False, message=str(exc)), 400
+        except Conflict as exc:
+            return jsonify(ok=False, message=str(exc)), 409
+        return jsonify(ok=True, message="上传成功", attachment=attachment_json(attachment))
+
+    @expose("/file/<int:attachment_id>")
+    @has_access
+    def file(self, attachment_id):
+        own_declaration()
+        attachment = self._attachment_or_404(attachment_id)
+        disposition = "attachment" if request.args.get("download") else "inline"
+        response = Response(storage().read(attachment.storage_key), mimetype="image/jpeg")
+        name = attachment.original_name.rsplit(".", 1)[0] + ".jpg"
+        response.headers["Content-Disposition"] = f"{disposition}; filename=\"attachment.jpg\"; " \
+                                                  f"filename*=UTF-8''{quote(name)}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @expose("/file/<int:attachment_id>/delete", methods=["POST"])
+    @has_access
+    def remove_file(self, attachment_id):
+        own_declaration()
+        attachment = self._attachment_or_404(attachment_id)
+        declaration = db.session.get(Declaration, attachment.declaration_id)
+        try:
+            files.delete_attachment(declaration, attachment)
+        except Conflict as exc:
+            return jsonify(ok=False, message=str(exc)), 409
+        return jsonify(ok=True, message="已删除")
+
+    # -- helpers -----------------------------------------------------------
+
+    def _existing_or_redirect(self):
+        declaration = own_declaration()
+        if declaration is None:
+            flash("请先填写并保存个人基本信息", "warning")
+            return redirect(url_for(".page", key="basic"))
+        return declaration
+
+    def _existing_or_404(self) -> Declaration:
+        return own_declaration() or abort(404)
+
+    @staticmethod
+    def _page_or_404(data, key):
+        section = BY_KEY.get(key)
+        if section is None or section.parent or section.key not in {p.key for p in data.pages()}:
+            abort(404)
+        return section
+
+    def _rows_or_404(self, data, key):
+        section = BY_KEY.get(key)
+        if section is None or not section.many:
+            abort(404)
+        self._page_or_404(data, section.parent or key)
+        if section.parent and not data.child_applies(section):
+            abort(404)
+        return section
+
+    @staticmethod
+    def _row_or_404(data, section, row_id):
+        return next((r for r in data.rows(section.key) if r.id == row_id), None) or abort(404)
+
+    @staticmethod
+    def _attachment_or_404(attachment_id) -> Attachment:
+        attachment = db.session.scalar(
+            select(Attachment).join(Declaration, Declaration.id == Attachment.declaration_id)
+            .where(Attachment.id == attachment_id, visible_declarations(g.user)))
+        return attachment or abort(404)
+
+    def _row_form(self, data, section, row):
+        result = SaveResult()
+        if request.method == "POST":
+            try:
+                result = save_row(data.declaration, section, request.form, row)
+            except Conflict as exc:
+                result.errors["_form"] = str(exc)
+            if result.ok:
+                flash("保存成功", "success")
+                if request.form.get("next") == "new":
+                    return redirect(url_for(".new_row", key=section.key))
+                return redirect(url_for(".page", key=section.parent or section.key))
+        status = 400 if request.method == "POST" else 200
+        values = data.values(section.key, row) if row is not None else {}
+        return self.render_template(
+            "declaration/row_form.html", data=data, section=section, row=row, values=values, result=result,
+            active=section.parent or section.key, lookups=lookups()), status
+
+    def _render_single(self, data, section, result):
+        status = 400 if request.method == "POST" else 200
+        return self.render_template(
+            "declaration/single.html", data=data, section=section, values=data.values(section.key),
+            result=result, active=section.key, lookups=lookups(), hints=_hints(data, section)), status
+
+    def _render_rows(self, data, section):
+        return self.render_template("declaration/rows.html", data=data, section=section, active=section.key,
+                                    lookups=lookups(), hints=_hints(data, section))
+
+
+def gap_url(section, gap) -> str:
+    """Where to fix one gap of the completeness report."""
+    page = url_for("DeclarationView.page", key=section.parent or section.key)
+    if gap.row_id and section.many:
+        if gap.anchor.startswith("att-"):
+            return f"{page}#row-{section.key}-{gap.row_id}"
+        return url_for("DeclarationView.edit_row", key=section.key, row_id=gap.row_id) + f"#group-{gap.anchor}"
+    if gap.anchor.startswith("att-"):
+        return f"{page}#{gap.anchor}"
+    if gap.anchor == "rows":
+        return f"{page}#rows-{section.key}"
+    if gap.anchor == "form":
+        return page
+    return f"{page}#group-{gap.anchor}"
+
+
+def _hints(data, section):
+    out = []
+    for s in [section, *section.children()]:
+        for hint in s.hints:
+            out += hint(data)
+    return out
+
+
+def attachment_json(a: Attachment) -> dict:
+    return {"id": a.id, "name": a.original_name, "size": a.size, "width": a.width, "height": a.height,
+            "url": url_for("DeclarationView.file", attachment_id=a.id),
+            "delete_url": url_for("DeclarationView.remove_file", attachment_id=a.id)}
