@@ -44,6 +44,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     with app.app_context():
         import models  # noqa: F401  (registers every table before FAB starts)
+        from app import workflow  # noqa: F401  (installs the guards: only the workflow changes a state)
         from views import register_views
         from views.admin import init_admin
 
@@ -89,7 +90,10 @@ def _single_language(appbuilder) -> None:
 def _install_request_hooks(app: Flask) -> None:
     from app.web import add_security_headers, csp_nonce, handle_http_error, handle_unexpected_error
 
+    from app.workflow import STATUS_LABELS
+
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["status_labels"] = STATUS_LABELS
 
     @app.before_request
     def password_change_due():

@@ -17,7 +17,16 @@ from app.identity import InvalidIdNumber, parse_id_number
 from app.sections import BY_KEY, Section, applicable_sections
 from app.sections.fields import ChoiceField, Invalid, RowChoiceField
 from app.sections.rules import CheckContext
-from models import Attachment, Declaration, DictItem, Organisation, TitleLevel, TitleName, TitleSeries
+from models import (
+    Attachment,
+    Declaration,
+    DeclarationYear,
+    DictItem,
+    Organisation,
+    TitleLevel,
+    TitleName,
+    TitleSeries,
+)
 
 
 class Conflict(RuntimeError):
@@ -25,8 +34,12 @@ class Conflict(RuntimeError):
 
 
 def current_year() -> int:
-    """申报年度 of new declarations."""
-    return date.today().year
+    """申报年度 of new declarations: the year whose window is open today (M4),
+    or the calendar year when the title office has opened none."""
+    today = date.today()
+    open_year = db.session.scalar(select(DeclarationYear.year).where(
+        DeclarationYear.opens_on <= today, DeclarationYear.closes_on >= today).order_by(DeclarationYear.year.desc()))
+    return open_year or today.year
 
 
 class Lookups:

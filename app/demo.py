@@ -2,14 +2,14 @@
 every role. Never loaded in production (see `flask demo`)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from models import Organisation, TitleLevel, TitleSeries, Account
+from models import Account, DeclarationYear, Organisation, TitleLevel, TitleSeries
 from permissions.roles import (
     ADMIN_ROLE,
     APPLICANT_ROLE,
@@ -35,10 +35,12 @@ ORGANISATIONS = [
     ("天津市职业技能公共实训中心", "unit", BUREAU),
     ("天津市工程技术高级评委会", "committee", BUREAU),
     ("天津市卫生技术高级评委会", "committee", BUREAU),
+    ("天津市中小学教师高级评委会", "committee", BUREAU),
 ]
 COMMITTEE_SCOPE = {
     "天津市工程技术高级评委会": (["05"], ["11", "12"]),
     "天津市卫生技术高级评委会": (["04"], ["11", "12"]),
+    "天津市中小学教师高级评委会": (["25"], ["11", "12"]),
 }
 
 # (username, name, role, organisation, id number, phone)
@@ -64,6 +66,11 @@ def load_demo() -> list[tuple[str, str, str, str]]:
         if not committee.series:
             committee.series = list(db.session.scalars(select(TitleSeries).where(TitleSeries.code.in_(series_codes))))
             committee.levels = list(db.session.scalars(select(TitleLevel).where(TitleLevel.code.in_(level_codes))))
+
+    year = date.today().year
+    if db.session.scalar(select(DeclarationYear.id).where(DeclarationYear.year == year)) is None:
+        db.session.add(DeclarationYear(year=year, opens_on=date(year, 1, 1), closes_on=date(year, 12, 31),
+                                       note="演示数据：全年开放"))
 
     sm = current_app.appbuilder.sm
     method = current_app.config["FAB_PASSWORD_HASH_METHOD"]

@@ -7,8 +7,14 @@ from models.sections import SECTION_MODELS
 from models.organisation import ORG_KINDS, Organisation
 from models.site import SiteText
 from models.user import Account
+from models.workflow import CertificateCounter, DeclarationYear, DefenceArrangement, Notification, ReviewEvent
 
 __all__ = [
+    "CertificateCounter",
+    "DeclarationYear",
+    "DefenceArrangement",
+    "Notification",
+    "ReviewEvent",
     "Attachment",
     "Declaration",
     "SECTION_MODELS",

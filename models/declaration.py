@@ -5,6 +5,7 @@ from datetime import datetime
 from flask_appbuilder import Model
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -30,12 +31,33 @@ class Declaration(Model):
     #: 评委会是否接收 and 接收日期
     committee_received = Column(Boolean, nullable=False, default=False)
     received_date = Column(Date)
+    #: recorded at each submission, so every reviewer's queue is one indexed condition
+    unit_id = Column(Integer, ForeignKey("organisation.id"), index=True)
+    department_id = Column(Integer, ForeignKey("organisation.id"), index=True)
+    committee_id = Column(Integer, ForeignKey("organisation.id"), index=True)
+    series = Column(String(10), index=True)
+    level = Column(String(10), index=True)
+    #: the furthest review stage ever reached (see app.workflow.STAGES)
+    reached = Column(Integer, nullable=False, default=0)
+    submitted_at = Column(DateTime)
+    unit = relationship("Organisation", foreign_keys=[unit_id])
+    department = relationship("Organisation", foreign_keys=[department_id])
+    committee = relationship("Organisation", foreign_keys=[committee_id])
     created_at = Column(DateTime, nullable=False, default=datetime.now)
     updated_at = Column(DateTime, nullable=False, default=datetime.now, onupdate=datetime.now)
     #: bumped by every change, so concurrent writers serialise on this row
     version = Column(Integer, nullable=False, default=1)
 
-    __table_args__ = (UniqueConstraint("applicant_id", "year", name="uq_declaration_applicant_year"),)
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "year", name="uq_declaration_applicant_year"),
+        # The database refuses impossible combinations, whatever code writes them.
+        CheckConstraint("status IN ('draft', 'unit_review', 'dept_review', 'committee_receive', 'committee_review', "
+                        "'office_review', 'approved', 'rejected', 'returned')", name="ck_declaration_status"),
+        CheckConstraint("(status = 'approved') = (certificate_no IS NOT NULL)", name="ck_declaration_certificate"),
+        CheckConstraint("committee_received = (received_date IS NOT NULL)", name="ck_declaration_received"),
+        CheckConstraint("status = 'draft' OR unit_id IS NOT NULL", name="ck_declaration_submitted_unit"),
+        Index("ix_declaration_queue", "status", "unit_id", "department_id", "committee_id"),
+    )
     __mapper_args__ = {"version_id_col": version}
 
     @property

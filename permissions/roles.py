@@ -31,6 +31,12 @@ _EVERYONE = [
     ("HomeView", ["can_index"]),
     ("AccountView", ["can_password"]),
     ("OrganisationSearchView", ["can_search"]),
+    ("AttachmentView", ["can_file"]),
+]
+_REVIEWING = [
+    ("ReviewView", ["can_review"]),
+    ("申报审核", ["menu_access"]),
+    ("待审核申报", ["menu_access"]),
 ]
 _UNIT_MAINTENANCE = [
     ("UnitView", ["can_list", "can_show", "can_add", "can_edit"]),
@@ -40,16 +46,22 @@ _UNIT_MAINTENANCE = [
 
 _DECLARING = [
     ("DeclarationView", ["can_declare"]),
+    ("MessageView", ["can_index"]),
     ("专业技术", ["menu_access"]),
     ("个人信息申报", ["menu_access"]),
+    ("我的消息", ["menu_access"]),
+]
+_YEARS = [
+    ("DeclarationYearView", ["can_list", "can_show", "can_add", "can_edit"]),
+    ("申报年度设置", ["menu_access"]),
 ]
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, list[str]]]] = {
     APPLICANT_ROLE: _EVERYONE + _DECLARING,
-    UNIT_ROLE: _EVERYONE,
-    DEPARTMENT_ROLE: _EVERYONE + _UNIT_MAINTENANCE,
-    COMMITTEE_ROLE: _EVERYONE,
-    OFFICE_ROLE: _EVERYONE + _UNIT_MAINTENANCE,
+    UNIT_ROLE: _EVERYONE + _REVIEWING,
+    DEPARTMENT_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE,
+    COMMITTEE_ROLE: _EVERYONE + _REVIEWING + [("答辩安排", ["menu_access"])],
+    OFFICE_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE + _YEARS,
     PUBLIC_ROLE: [],
 }
 

@@ -2,10 +2,26 @@
 every list, form, dropdown and API that shows units (M1)."""
 from __future__ import annotations
 
-from sqlalchemy import false, true
+from sqlalchemy import and_, false, or_, true
 
 from models import Declaration, Organisation
-from permissions.roles import ADMIN_ROLE, DEPARTMENT_ROLE, OFFICE_ROLE
+from permissions.roles import (
+    ADMIN_ROLE,
+    APPLICANT_ROLE,
+    COMMITTEE_ROLE,
+    DEPARTMENT_ROLE,
+    OFFICE_ROLE,
+    UNIT_ROLE,
+)
+
+#: for each reviewer role: the review stage it works at, the declaration column
+#: matched against the reviewer's organisation, and the states waiting for it
+REVIEW_SCOPE = {
+    UNIT_ROLE: (1, "unit_id", ("unit_review",)),
+    DEPARTMENT_ROLE: (2, "department_id", ("dept_review",)),
+    COMMITTEE_ROLE: (3, "committee_id", ("committee_receive", "committee_review")),
+    OFFICE_ROLE: (4, None, ("office_review",)),
+}
 
 
 def maintainable_units(user):
@@ -29,9 +45,40 @@ def assignable_parents(user):
     return false()
 
 
+def _roles(user) -> set[str]:
+    return user.role_names if user and getattr(user, "is_authenticated", False) else set()
+
+
 def visible_declarations(user):
-    """SQL condition for the declarations `user` may open. An applicant sees
-    only their own."""
-    if not (user and getattr(user, "is_authenticated", False)):
-        return false()
-    return Declaration.applicant_id == user.id
+    """SQL condition for the declarations `user` may open — used by every
+    list, page, file, export and action (W5, Q4).
+
+    applicant → their own; unit → its unit's, once submitted; department → its
+    units', once a unit passed them; committee → those assigned to it, once
+    passed to it; title office and administrators → every submitted one.
+    """
+    roles = _roles(user)
+    if roles & {OFFICE_ROLE, ADMIN_ROLE}:
+        return Declaration.reached >= 1
+    conditions = []
+    if APPLICANT_ROLE in roles:
+        conditions.append(Declaration.applicant_id == user.id)
+    for role, (stage, column, _) in REVIEW_SCOPE.items():
+        if role in roles and column and user.org_id:
+            conditions.append(and_(getattr(Declaration, column) == user.org_id, Declaration.reached >= stage))
+    return or_(*conditions) if conditions else false()
+
+
+def waiting_for(user):
+    """SQL condition for the declarations waiting for `user`'s decision."""
+    roles = _roles(user)
+    conditions = []
+    for role, (_, column, states) in REVIEW_SCOPE.items():
+        if role in roles and (column is None or user.org_id):
+            match = Declaration.status.in_(states)
+            conditions.append(match if column is None else and_(match, getattr(Declaration, column) == user.org_id))
+    return or_(*conditions) if conditions else false()
+
+
+def is_reviewer(user) -> bool:
+    return bool(_roles(user) & set(REVIEW_SCOPE))

@@ -66,6 +66,11 @@ def app(tmp_path_factory):
 WIPE = [
     "DELETE FROM kv_entry",
     "DELETE FROM attachment",
+    "DELETE FROM review_event",
+    "DELETE FROM notification",
+    "DELETE FROM defence_arrangement",
+    "DELETE FROM certificate_counter",
+    "DELETE FROM declaration_year",
     *[f"DELETE FROM {section.table}" for section in SECTIONS],
     "DELETE FROM declaration",
     "DELETE FROM ab_user_role",
@@ -119,6 +124,8 @@ def csrf_token(client, path: str) -> str:
 
 
 def login(client, username, password=DEMO_PASSWORD, captcha=CAPTCHA):
+    if client.get("/login/").status_code == 302:   # someone is logged in on this client
+        logout(client)
     token = csrf_token(client, "/login/")
     return client.post("/login/", data={"username": username, "password": password, "captcha": captcha,
                                         "csrf_token": token})

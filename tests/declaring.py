@@ -134,3 +134,34 @@ def fill(client, app, kind="engineering", username="120101199003070013"):
     if kind == "accounting":
         assert post(client, "/declaration/accounting", SINGLE["accounting"]).status_code == 302
         assert upload(client, "accounting", "files").json["ok"]
+
+
+def submit(client):
+    return client.post("/declaration/submit", data={"csrf_token": csrf_token(client, "/declaration/basic")})
+
+
+def act(client, declaration_id, action, opinion="", version=None):
+    page = f"/review/{declaration_id}"
+    token = csrf_token(client, "/account/password")  # a page every role reaches
+    if version is None:
+        import re
+        html = client.get(page).get_data(as_text=True)
+        found = re.search(r'name="version" value="([0-9]+)"', html)
+        version = found.group(1) if found else ""
+    return client.post(f"{page}/act", data={"action": action, "opinion": opinion, "version": str(version),
+                                             "csrf_token": token})
+
+
+def declaration_id(app, username="120101199003070013"):
+    from models import Account, Declaration
+
+    with app.app_context():
+        return db.session.scalar(select(Declaration.id).join(Account, Account.id == Declaration.applicant_id)
+                                 .where(Account.username == username))
+
+
+def status_of(app, decl_id):
+    from models import Declaration
+
+    with app.app_context():
+        return db.session.get(Declaration, decl_id).status

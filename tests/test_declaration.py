@@ -311,9 +311,9 @@ def test_cross_applicant_access_is_404(app, applicant, other_applicant):
         from models import Attachment
         their_file = db.session.scalar(select(Attachment.id).join(Declaration).join(
             Account, Account.id == Declaration.applicant_id).where(Account.username == OTHER_ID))
-    assert applicant.get(f"/declaration/file/{their_file}").status_code == 404
+    assert applicant.get(f"/attachments/{their_file}").status_code == 404
     assert post(applicant, f"/declaration/file/{their_file}/delete", {}).status_code == 404
-    assert other_applicant.get(f"/declaration/file/{their_file}").status_code == 200
+    assert other_applicant.get(f"/attachments/{their_file}").status_code == 200
     assert len(row_ids(app, "papers", OTHER_ID)) == 1 and gaps(app, OTHER_ID) == []
 
 
@@ -325,10 +325,10 @@ def test_reviewers_do_not_use_the_applicant_pages(client, username):
 
 def test_submitted_declaration_refuses_every_write(app, applicant):
     fill(applicant, app)
-    with app.app_context():
-        decl = db.session.get(Declaration, declaration_of(app).id)
-        decl.status = "submitted"
-        db.session.commit()
+    from tests.conftest import csrf_token
+    assert applicant.post("/declaration/submit", data={"csrf_token": csrf_token(applicant, "/declaration/basic")}
+                          ).status_code == 302
+    assert declaration_of(app).status == "unit_review"
     education = row_ids(app, "education")[0]
     assert post(applicant, "/declaration/basic", basic(app, profession="改动")).status_code == 400
     assert post(applicant, f"/declaration/education/{education}", ROWS["education"][0]).status_code == 400

@@ -57,7 +57,8 @@ class AuthView(AuthDBView):
                         if user.must_change_password:
                             flash("您使用了临时密码登录，请先修改密码", "warning")
                             return redirect(url_for("AccountView.password"))
-                        return redirect(get_safe_redirect(request.args.get("next", "")))
+                        target = request.args.get("next")
+                        return redirect(get_safe_redirect(target) if target else url_for("HomeView.index"))
                     form.password.errors = [error]
             status = status if status != 200 else 400
         return render_auth("account/login.html", status=status, form=form)

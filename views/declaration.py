@@ -3,13 +3,12 @@ the completeness check. Every page, row and file is looked up within the
 applicant's own declaration: another person's id answers 404."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app import attachments as files
+from app.workflow import STATUS_LABELS, history, perform
 from app.declarations import (
     Conflict,
     DeclarationData,
@@ -25,11 +24,9 @@ from app.declarations import (
 )
 from app.extensions import db
 from app.sections import BY_KEY
-from app.storage import storage
 from app.uploads import UploadRefused
 from models import Attachment, Declaration
 from permissions.roles import APPLICANT_ROLE
-from permissions.scopes import visible_declarations
 
 
 def own_declaration(create: bool = False) -> Declaration | None:
@@ -48,7 +45,8 @@ class DeclarationView(BaseView):
     default_view = "index"
     # One permission, "can_declare", for every screen of the applicant's declaration.
     method_permission_name = {name: "declare" for name in (
-        "index", "page", "new_row", "edit_row", "remove_row", "clear", "check", "upload", "file", "remove_file")}
+        "index", "page", "new_row", "edit_row", "remove_row", "clear", "check", "upload", "remove_file", "submit",
+        "flow")}
 
     # -- pages -------------------------------------------------------------
 
@@ -140,6 +138,31 @@ class DeclarationView(BaseView):
                                     complete=not any(r.gaps for r in reports), active="check",
                                     lookups=lookups(), gap_url=gap_url)
 
+    @expose("/submit", methods=["POST"])
+    @has_access
+    def submit(self):
+        """提交 (W1): refused while the completeness check is not empty or the year is not open."""
+        declaration = self._existing_or_404()
+        try:
+            perform(declaration, "submit", g.user, expected_version=_version(request.form))
+            flash("提交成功。申报已锁定，等待单位审核；可在“审批流程”中查看进度。", "success")
+            return redirect(url_for(".flow"))
+        except Conflict as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for(".check"))
+
+    @expose("/flow")
+    @has_access
+    def flow(self):
+        """审批流程 (W4): every step with organisation, action, opinion and time."""
+        declaration = self._existing_or_redirect()
+        if isinstance(declaration, Response):
+            return declaration
+        data = DeclarationData(declaration)
+        return self.render_template("declaration/flow.html", data=data, events=history(declaration),
+                                    active="flow", lookups=lookups(), labels=STATUS_LABELS)
+
     # -- attachments -------------------------------------------------------
 
     @expose("/files", methods=["POST"])
@@ -161,20 +184,6 @@ class DeclarationView(BaseView):
         except Conflict as exc:
             return jsonify(ok=False, message=str(exc)), 409
         return jsonify(ok=True, message="上传成功", attachment=attachment_json(attachment))
-
-    @expose("/file/<int:attachment_id>")
-    @has_access
-    def file(self, attachment_id):
-        own_declaration()
-        attachment = self._attachment_or_404(attachment_id)
-        disposition = "attachment" if request.args.get("download") else "inline"
-        response = Response(storage().read(attachment.storage_key), mimetype="image/jpeg")
-        name = attachment.original_name.rsplit(".", 1)[0] + ".jpg"
-        response.headers["Content-Disposition"] = f"{disposition}; filename=\"attachment.jpg\"; " \
-                                                  f"filename*=UTF-8''{quote(name)}"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
     @expose("/file/<int:attachment_id>/delete", methods=["POST"])
     @has_access
@@ -224,7 +233,7 @@ class DeclarationView(BaseView):
     def _attachment_or_404(attachment_id) -> Attachment:
         attachment = db.session.scalar(
             select(Attachment).join(Declaration, Declaration.id == Attachment.declaration_id)
-            .where(Attachment.id == attachment_id, visible_declarations(g.user)))
+            .where(Attachment.id == attachment_id, Declaration.applicant_id == g.user.id))
         return attachment or abort(404)
 
     def _row_form(self, data, section, row):
@@ -247,13 +256,26 @@ class DeclarationView(BaseView):
 
     def _render_single(self, data, section, result):
         status = 400 if request.method == "POST" else 200
+        defence = defence_of(data.declaration) if section.key == "health" else None
         return self.render_template(
             "declaration/single.html", data=data, section=section, values=data.values(section.key),
-            result=result, active=section.key, lookups=lookups(), hints=_hints(data, section)), status
+            result=result, active=section.key, lookups=lookups(), hints=_hints(data, section),
+            labels=STATUS_LABELS, defence=defence), status
 
     def _render_rows(self, data, section):
         return self.render_template("declaration/rows.html", data=data, section=section, active=section.key,
                                     lookups=lookups(), hints=_hints(data, section))
+
+
+def _version(form) -> int | None:
+    value = form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def defence_of(declaration):
+    from models import DefenceArrangement
+
+    return db.session.scalar(select(DefenceArrangement).where(DefenceArrangement.declaration_id == declaration.id))
 
 
 def gap_url(section, gap) -> str:
@@ -282,5 +304,5 @@ def _hints(data, section):
 
 def attachment_json(a: Attachment) -> dict:
     return {"id": a.id, "name": a.original_name, "size": a.size, "width": a.width, "height": a.height,
-            "url": url_for("DeclarationView.file", attachment_id=a.id),
+            "url": url_for("AttachmentView.file", attachment_id=a.id),
             "delete_url": url_for("DeclarationView.remove_file", attachment_id=a.id)}

@@ -3,9 +3,11 @@ from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
 
+from app.declarations import find_declaration
 from app.extensions import db
-from models import Organisation
-from permissions.roles import ROLE_ORDER
+from models import Declaration, Notification, Organisation
+from permissions.roles import APPLICANT_ROLE, ROLE_ORDER
+from permissions.scopes import visible_declarations, waiting_for
 
 
 class HomeView(IndexView):
@@ -24,4 +26,10 @@ class HomeView(IndexView):
                 select(func.count(Organisation.id)).where(Organisation.parent_id == org.id,
                                                           Organisation.kind == "unit")
             )
-        return self.render_template(self.index_template, roles=roles, org=org, units=units)
+        waiting = db.session.scalar(select(func.count(Declaration.id)).where(
+            visible_declarations(g.user), waiting_for(g.user)))
+        declaration = find_declaration(g.user.id) if APPLICANT_ROLE in roles else None
+        unread = db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.account_id == g.user.id, Notification.read_at.is_(None)))
+        return self.render_template(self.index_template, roles=roles, org=org, units=units, waiting=waiting,
+                                    declaration=declaration, unread=unread)

@@ -1,0 +1,37 @@
+"""Serving an attachment to whoever may see its declaration (the applicant,
+and the reviewers within their scope): never from static/, always with a
+safe type, no caching, and the original name only in the header."""
+from urllib.parse import quote
+
+from flask import Response, abort, g, request
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import select
+
+from app.extensions import db
+from app.storage import storage
+from models import Attachment, Declaration
+from permissions.scopes import visible_declarations
+
+
+def visible_attachment(attachment_id: int) -> Attachment:
+    attachment = db.session.scalar(
+        select(Attachment).join(Declaration, Declaration.id == Attachment.declaration_id)
+        .where(Attachment.id == attachment_id, visible_declarations(g.user)))
+    return attachment or abort(404)
+
+
+class AttachmentView(BaseView):
+    route_base = "/attachments"
+
+    @expose("/<int:attachment_id>")
+    @has_access
+    def file(self, attachment_id):
+        attachment = visible_attachment(attachment_id)
+        disposition = "attachment" if request.args.get("download") else "inline"
+        name = attachment.original_name.rsplit(".", 1)[0] + ".jpg"
+        response = Response(storage().read(attachment.storage_key), mimetype="image/jpeg")
+        response.headers["Content-Disposition"] = f"{disposition}; filename=\"attachment.jpg\"; " \
+                                                  f"filename*=UTF-8''{quote(name)}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response

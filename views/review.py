@@ -1,0 +1,232 @@
+"""Reviewer work areas (W5, W6): the declarations waiting for a decision and
+those handled, filters, search, paging and sorting; a read-only declaration
+with attachments, history and changes since the last submission; approving
+and returning one or many; the Excel export; the committee's 答辩安排 import.
+Every list, page, export and action goes through `visible_declarations`."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from flask import abort, flash, g, redirect, request, send_file, session, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import func, not_, or_, select
+
+from app.declarations import Conflict, DeclarationData, lookups
+from app.extensions import db
+from app.identity import mask_id_number, normalise_id_number, normalise_text
+from app.reviewing import import_defence_sheet, list_rows_for_export, write_xlsx
+from app.workflow import STATUS_LABELS, STEPS, history, latest_changes, perform, steps_for
+from models import Account, Declaration, DefenceArrangement, Organisation
+from permissions.roles import COMMITTEE_ROLE
+from permissions.scopes import is_reviewer, visible_declarations, waiting_for
+
+PAGE_SIZE = 20
+SORTS = {
+    "submitted": Declaration.submitted_at,
+    "name": Account.first_name,
+    "status": Declaration.status,
+    "unit": Organisation.name,
+}
+
+
+def _filters() -> dict:
+    """Filter values from the query string (none of them personal data)."""
+    args = request.args
+    out = {key: normalise_text(args.get(key))[:20] for key in ("status", "series", "level", "year", "unit")}
+    out["tab"] = args.get("tab") if args.get("tab") in ("waiting", "handled", "all") else "waiting"
+    out["sort"] = args.get("sort") if args.get("sort") in SORTS else "submitted"
+    out["desc"] = args.get("desc", "1") == "1"
+    return out
+
+
+def filtered_query(user, f: dict, search: str = ""):
+    stmt = (select(Declaration, Account, Organisation)
+            .join(Account, Account.id == Declaration.applicant_id)
+            .outerjoin(Organisation, Organisation.id == Declaration.unit_id)
+            .where(visible_declarations(user)))
+    if f["tab"] == "waiting":
+        stmt = stmt.where(waiting_for(user))
+    elif f["tab"] == "handled":
+        stmt = stmt.where(not_(waiting_for(user)))
+    if f["status"] in STATUS_LABELS:
+        stmt = stmt.where(Declaration.status == f["status"])
+    if f["series"]:
+        stmt = stmt.where(Declaration.series == f["series"])
+    if f["level"]:
+        stmt = stmt.where(Declaration.level == f["level"])
+    if f["year"].isdigit():
+        stmt = stmt.where(Declaration.year == int(f["year"]))
+    if f["unit"].isdigit():
+        stmt = stmt.where(Declaration.unit_id == int(f["unit"]))
+    if search:
+        found = normalise_id_number(search)
+        stmt = stmt.where(or_(Account.first_name.contains(search), Account.id_number == found))
+    return stmt
+
+
+class ReviewView(BaseView):
+    route_base = "/review"
+    default_view = "index"
+    # one permission, "can_review", for the whole work area
+    method_permission_name = {name: "review" for name in (
+        "index", "search", "show", "act", "bulk", "export", "defence", "defence_template")}
+
+    @expose("/")
+    @has_access
+    def index(self):
+        _reviewers_only()
+        f = _filters()
+        search = session.get("review_search", "")
+        stmt = filtered_query(g.user, f, search)
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        page = max(1, request.args.get("page", 1, type=int))
+        order = SORTS[f["sort"]]
+        rows = db.session.execute(stmt.order_by(order.desc() if f["desc"] else order.asc(), Declaration.id.desc())
+                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        waiting = db.session.scalar(select(func.count(Declaration.id)).where(visible_declarations(g.user),
+                                                                            waiting_for(g.user)))
+        units = db.session.execute(select(Organisation.id, Organisation.name).where(
+            Organisation.id.in_(select(Declaration.unit_id).where(visible_declarations(g.user))))
+            .order_by(Organisation.name)).all()
+        bulk_steps = sorted({(s.action, s.label) for s in STEPS if s.role in g.user.role_names
+                             and s.role != "申报人" and not s.reason})
+        return self.render_template(
+            "review/list.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), f=f,
+            search=search, waiting=waiting, units=units, labels=STATUS_LABELS, lookups=lookups(),
+            mask=mask_id_number, bulk_steps=bulk_steps, is_committee=COMMITTEE_ROLE in g.user.role_names,
+            years=_years())
+
+    @expose("/search", methods=["POST"])
+    @has_access
+    def search(self):
+        """Name or ID number search, kept in the session: never in a URL."""
+        _reviewers_only()
+        session["review_search"] = normalise_text(request.form.get("q"))[:30]
+        return redirect(request.form.get("back") or url_for(".index"))
+
+    @expose("/<int:declaration_id>")
+    @has_access
+    def show(self, declaration_id):
+        _reviewers_only()
+        declaration = _visible_or_404(declaration_id)
+        data = DeclarationData(declaration)
+        defence = db.session.scalar(select(DefenceArrangement).where(
+            DefenceArrangement.declaration_id == declaration.id))
+        return self.render_template(
+            "review/show.html", data=data, declaration=declaration, lookups=lookups(), labels=STATUS_LABELS,
+            events=history(declaration), changes=latest_changes(declaration), steps=steps_for(declaration, g.user),
+            sections=[s for p in data.pages() for s in [p, *p.children()]
+                      if not s.parent or data.child_applies(s)], defence=defence)
+
+    @expose("/<int:declaration_id>/act", methods=["POST"])
+    @has_access
+    def act(self, declaration_id):
+        _reviewers_only()
+        declaration = _visible_or_404(declaration_id)
+        action = request.form.get("action", "")
+        version = request.form.get("version", "")
+        try:
+            perform(declaration, action, g.user, request.form.get("opinion", ""),
+                    expected_version=int(version) if version.isdigit() else -1)
+            flash(f"已{_label(action)}", "success")
+        except Conflict as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for(".show", declaration_id=declaration_id))
+        return redirect(url_for(".index"))
+
+    @expose("/bulk", methods=["POST"])
+    @has_access
+    def bulk(self):
+        """Approve (or receive, pass) many at once; each is its own transaction."""
+        _reviewers_only()
+        action = request.form.get("action", "")
+        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+        if not ids:
+            flash("请先勾选申报", "warning")
+            return redirect(request.referrer or url_for(".index"))
+        done, failed = 0, []
+        for declaration_id in ids:
+            declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
+                                                                       visible_declarations(g.user)))
+            if declaration is None:
+                failed.append(f"{declaration_id}：不存在")
+                continue
+            try:
+                perform(declaration, action, g.user, request.form.get("opinion", ""))
+                done += 1
+            except Conflict as exc:
+                db.session.rollback()
+                failed.append(f"{declaration.applicant.first_name}：{exc}")
+        flash(f"已{_label(action)}{done}条", "success" if done else "warning")
+        if failed:
+            flash("未处理：" + "；".join(failed), "danger")
+        return redirect(request.referrer or url_for(".index"))
+
+    @expose("/export")
+    @has_access
+    def export(self):
+        """The filtered list as an Excel file (ID numbers and phones masked)."""
+        _reviewers_only()
+        f = _filters()
+        rows = db.session.execute(filtered_query(g.user, f, session.get("review_search", ""))
+                                  .order_by(Declaration.submitted_at.desc())).all()
+        buf = write_xlsx(list_rows_for_export(rows))
+        name = f"申报列表_{datetime.now():%Y%m%d%H%M}.xlsx"
+        return send_file(io.BytesIO(buf), as_attachment=True, download_name=name,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @expose("/defence", methods=["GET", "POST"])
+    @has_access
+    def defence(self):
+        """答辩安排 import (W6): all rows right, or nothing imported."""
+        if COMMITTEE_ROLE not in g.user.role_names:
+            abort(403)
+        errors, imported = [], None
+        if request.method == "POST":
+            upload = request.files.get("sheet")
+            if upload is None or not upload.filename:
+                errors = ["请选择要导入的Excel文件"]
+            else:
+                errors, imported = import_defence_sheet(upload.read(), g.user)
+            if imported is not None:
+                flash(f"已导入{imported}条答辩安排", "success")
+                return redirect(url_for(".defence"))
+        arranged = db.session.execute(
+            select(DefenceArrangement, Declaration, Account)
+            .join(Declaration, Declaration.id == DefenceArrangement.declaration_id)
+            .join(Account, Account.id == Declaration.applicant_id)
+            .where(Declaration.committee_id == g.user.org_id).order_by(DefenceArrangement.time)).all()
+        return self.render_template("review/defence.html", errors=errors, arranged=arranged, mask=mask_id_number), \
+            (400 if errors else 200)
+
+    @expose("/defence/template.xlsx")
+    @has_access
+    def defence_template(self):
+        if COMMITTEE_ROLE not in g.user.role_names:
+            abort(403)
+        buf = write_xlsx([["身份证号", "答辩时间", "答辩地点", "答辩分组", "备注"]])
+        return send_file(io.BytesIO(buf), as_attachment=True, download_name="答辩安排导入模板.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _reviewers_only():
+    if not is_reviewer(g.user) and "管理员" not in g.user.role_names:
+        abort(403)
+
+
+def _visible_or_404(declaration_id: int) -> Declaration:
+    declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
+                                                              visible_declarations(g.user)))
+    return declaration or abort(404)
+
+
+def _label(action: str) -> str:
+    return next((s.label for s in STEPS if s.action == action), "处理")
+
+
+def _years():
+    return [y for (y,) in db.session.execute(select(Declaration.year).where(visible_declarations(g.user))
+                                             .distinct().order_by(Declaration.year.desc()))]
+
