@@ -140,6 +140,11 @@ class Config:
     SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 5)
     SMS_SIGNATURE = env_str("SMS_SIGNATURE", "【职称申报】")
 
+    # Printouts: a TrueType CJK font from Debian's fonts-wqy-microhei.
+    PDF_FONT = env_str("PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    # Larger list exports run as a background job with a progress bar.
+    EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 10_000)
+
 
 class DevelopmentConfig(Config):
     pass

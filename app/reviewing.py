@@ -1,13 +1,11 @@
-"""Reviewers' files: the list export (P5, strings only, masked) and the
-committee's 答辩安排 import (W6), checked row by row and imported all or
-nothing."""
+"""Reviewers' files: the rows of the list export (P5) and the committee's
+答辩安排 import (W6), checked row by row and imported all or nothing."""
 from __future__ import annotations
 
 import io
 from datetime import datetime
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.declarations import lookups
@@ -22,35 +20,20 @@ DEFENCE_HEADERS = ["身份证号", "答辩时间", "答辩地点", "答辩分组
 DEFENCE_LIMITS = {"答辩时间": 50, "答辩地点": 100, "答辩分组": 50, "备注": 200}
 
 
-def list_rows_for_export(rows) -> list[list]:
+def list_rows_for_export(rows, full_identifiers: bool = False):
+    """The header, then one row per declaration; ID numbers and phones masked
+    unless the exporting role may see them (B8). A generator: rows stream."""
     lk = lookups()
-    out = [EXPORT_HEADERS]
+    yield EXPORT_HEADERS
     for number, (declaration, account, unit) in enumerate(rows, 1):
-        out.append([number, account.first_name, mask_id_number(account.id_number), mask_phone(account.phone),
-                    unit.name if unit else "", lk.name("title_series", declaration.series) or "",
-                    lk.name("title_level", declaration.level) or "", declaration.year,
-                    STATUS_LABELS[declaration.status],
-                    declaration.submitted_at.strftime("%Y-%m-%d %H:%M") if declaration.submitted_at else "",
-                    declaration.certificate_no or ""])
-    return out
-
-
-def write_xlsx(rows: list[list]) -> bytes:
-    """Streaming (write-only) workbook. Text is always a text cell: a value
-    beginning with = + - @ never becomes a formula."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Sheet1")
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+        id_number = account.id_number if full_identifiers else mask_id_number(account.id_number)
+        phone = account.phone if full_identifiers else mask_phone(account.phone)
+        yield [number, account.first_name, id_number or "", phone or "",
+               unit.name if unit else "", lk.name("title_series", declaration.series) or "",
+               lk.name("title_level", declaration.level) or "", declaration.year,
+               STATUS_LABELS[declaration.status],
+               declaration.submitted_at.strftime("%Y-%m-%d %H:%M") if declaration.submitted_at else "",
+               declaration.certificate_no or ""]
 
 
 def import_defence_sheet(raw: bytes, user) -> tuple[list[str], int | None]:

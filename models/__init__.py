@@ -2,6 +2,7 @@
 table is registered on FAB's `Model.metadata` (which is not `db.Model`)."""
 from models.dictionary import DICTIONARY_KINDS, SPECIAL_PAGES, DictItem, TitleLevel, TitleName, TitleSeries
 from models.declaration import Attachment, Declaration
+from models.export import ExportJob
 from models.kv import KVEntry
 from models.sections import SECTION_MODELS
 from models.organisation import ORG_KINDS, Organisation
@@ -10,6 +11,7 @@ from models.user import Account
 from models.workflow import CertificateCounter, DeclarationYear, DefenceArrangement, Notification, ReviewEvent
 
 __all__ = [
+    "ExportJob",
     "CertificateCounter",
     "DeclarationYear",
     "DefenceArrangement",

@@ -32,6 +32,7 @@ _EVERYONE = [
     ("AccountView", ["can_password"]),
     ("OrganisationSearchView", ["can_search"]),
     ("AttachmentView", ["can_file"]),
+    ("PrintView", ["can_print"]),
 ]
 _REVIEWING = [
     ("ReviewView", ["can_review"]),
@@ -64,6 +65,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, list[str]]]] = {
     OFFICE_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE + _YEARS,
     PUBLIC_ROLE: [],
 }
+
+#: who may see full ID numbers and phones in lists and exports (B8); everyone
+#: else sees 1201**********123X and 138****5678
+FULL_IDENTIFIER_ROLES = (OFFICE_ROLE,)
 
 # The order in which a person holding several roles is described.
 ROLE_ORDER = (ADMIN_ROLE, OFFICE_ROLE, COMMITTEE_ROLE, DEPARTMENT_ROLE, UNIT_ROLE, APPLICANT_ROLE)

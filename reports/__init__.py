@@ -1,1 +1,3 @@
-"""Printouts and exports (PRODUCT §5): 简表, 评审表, 答辩通知单, list exports."""
+"""Printouts and exports (PRODUCT §5): what goes on paper is built as plain
+data first (content.py), then rendered — to PDF through xhtml2pdf with an
+embedded CJK font (pdf.py) or to Excel (workbooks.py)."""

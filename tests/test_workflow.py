@@ -458,11 +458,11 @@ def test_export_is_masked_and_formula_safe(app, client, submitted):
 
 def test_defence_import_all_or_nothing(app, client, submitted):
     advance(app, client, submitted, ("baili_hr", "approve"), ("gxj_zc", "approve"))
-    from app.reviewing import write_xlsx
+    from reports.workbooks import write_rows
 
     def sheet(rows):
         from io import BytesIO
-        return BytesIO(write_xlsx([["身份证号", "答辩时间", "答辩地点", "答辩分组", "备注"], *rows]))
+        return BytesIO(write_rows([["身份证号", "答辩时间", "答辩地点", "答辩分组", "备注"], *rows]))
 
     login(client, "gc_pwh")
     token = csrf_token(client, "/review/defence")
@@ -506,10 +506,10 @@ def test_defence_arrangement_shown_to_health_applicant(app, client):
         reviewer.org_id = health_committee.id
         db.session.commit()
     advance(app, client, decl, ("baili_hr", "approve"), ("gxj_zc", "approve"), ("gc_pwh", "receive"))
-    from app.reviewing import write_xlsx
+    from reports.workbooks import write_rows
     from io import BytesIO
     login(client, "gc_pwh")
-    data = BytesIO(write_xlsx([["身份证号", "答辩时间", "答辩地点", "答辩分组", "备注"],
+    data = BytesIO(write_rows([["身份证号", "答辩时间", "答辩地点", "答辩分组", "备注"],
                                [APPLICANT_ID, "2026-12-11 14:00", "第一中心医院报告厅", "内科组", "携带身份证"]]))
     assert client.post("/review/defence", data={"csrf_token": csrf_token(client, "/review/defence"),
                                                 "sheet": (data, "d.xlsx")},

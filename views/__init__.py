@@ -8,6 +8,8 @@ def register_views(appbuilder):
     from views.declaration import DeclarationView
     from views.messages import MessageView
     from views.organisations import OrganisationSearchView, UnitView
+    from views.printing import PrintView
+    from views.verify import VerifyView
     from views.review import ReviewView
     from views.settings import DeclarationYearView
 
@@ -33,4 +35,6 @@ def register_views(appbuilder):
     )
     appbuilder.add_view_no_menu(OrganisationSearchView)
     appbuilder.add_view_no_menu(AttachmentView)
+    appbuilder.add_view_no_menu(PrintView)
+    appbuilder.add_view_no_menu(VerifyView)
     appbuilder.add_view_no_menu(AccountView)

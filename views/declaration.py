@@ -3,12 +3,14 @@ the completeness check. Every page, row and file is looked up within the
 applicant's own declaration: another person's id answers 404."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
+import io
+
+from flask import Response, abort, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app import attachments as files
-from app.workflow import STATUS_LABELS, history, perform
+from app.workflow import STATUS_LABELS, history, perform, personal_data_archive
 from app.declarations import (
     Conflict,
     DeclarationData,
@@ -46,7 +48,7 @@ class DeclarationView(BaseView):
     # One permission, "can_declare", for every screen of the applicant's declaration.
     method_permission_name = {name: "declare" for name in (
         "index", "page", "new_row", "edit_row", "remove_row", "clear", "check", "upload", "remove_file", "submit",
-        "flow")}
+        "flow", "my_data")}
 
     # -- pages -------------------------------------------------------------
 
@@ -162,6 +164,14 @@ class DeclarationView(BaseView):
         data = DeclarationData(declaration)
         return self.render_template("declaration/flow.html", data=data, events=history(declaration),
                                     active="flow", lookups=lookups(), labels=STATUS_LABELS)
+
+    @expose("/my-data.zip")
+    @has_access
+    def my_data(self):
+        """下载我的数据 (B8, PIPL): everything the system holds about the applicant."""
+        own_declaration()
+        return send_file(io.BytesIO(personal_data_archive(g.user)), mimetype="application/zip", as_attachment=True,
+                         download_name="我的申报数据.zip")
 
     # -- attachments -------------------------------------------------------
 

@@ -8,20 +8,24 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from flask import abort, flash, g, redirect, request, send_file, session, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, session, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, not_, or_, select
 
 from app.declarations import Conflict, DeclarationData, lookups
 from app.extensions import db
 from app.identity import mask_id_number, normalise_id_number, normalise_text
-from app.reviewing import import_defence_sheet, list_rows_for_export, write_xlsx
+from app.reviewing import DEFENCE_HEADERS, import_defence_sheet
+from app.storage import storage
+from reports.exports import export_now, start_job
+from reports.workbooks import write_rows
 from app.workflow import STATUS_LABELS, STEPS, history, latest_changes, perform, steps_for
-from models import Account, Declaration, DefenceArrangement, Organisation
+from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer, visible_declarations, waiting_for
 
 PAGE_SIZE = 20
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SORTS = {
     "submitted": Declaration.submitted_at,
     "name": Account.first_name,
@@ -70,7 +74,8 @@ class ReviewView(BaseView):
     default_view = "index"
     # one permission, "can_review", for the whole work area
     method_permission_name = {name: "review" for name in (
-        "index", "search", "show", "act", "bulk", "export", "defence", "defence_template")}
+        "index", "search", "show", "act", "bulk", "export", "export_job", "export_download", "defence",
+        "defence_template")}
 
     @expose("/")
     @has_access
@@ -167,15 +172,37 @@ class ReviewView(BaseView):
     @expose("/export")
     @has_access
     def export(self):
-        """The filtered list as an Excel file (ID numbers and phones masked)."""
+        """The filtered list as an Excel file; a large one is made in the background."""
         _reviewers_only()
         f = _filters()
-        rows = db.session.execute(filtered_query(g.user, f, session.get("review_search", ""))
-                                  .order_by(Declaration.submitted_at.desc())).all()
-        buf = write_xlsx(list_rows_for_export(rows))
-        name = f"申报列表_{datetime.now():%Y%m%d%H%M}.xlsx"
-        return send_file(io.BytesIO(buf), as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        search = session.get("review_search", "")
+        stmt = filtered_query(g.user, f, search)
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        if total > current_app.config["EXPORT_BACKGROUND_ROWS"]:
+            job = start_job(g.user, {"filters": f, "search": search}, total)
+            return redirect(url_for(".export_job", job_id=job.id))
+        rows = db.session.execute(stmt.order_by(Declaration.submitted_at.desc())).all()
+        return send_file(io.BytesIO(export_now(g.user, rows)), as_attachment=True,
+                         download_name=f"申报列表_{datetime.now():%Y%m%d%H%M}.xlsx", mimetype=XLSX)
+
+    @expose("/export/<int:job_id>")
+    @has_access
+    def export_job(self, job_id):
+        """A background export's progress (HTML, or JSON for the progress bar)."""
+        job = _own_job_or_404(job_id)
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(status=job.status, done=job.done, total=job.total, error=job.error,
+                           url=url_for(".export_download", job_id=job.id) if job.status == "done" else None)
+        return self.render_template("review/export_job.html", job=job)
+
+    @expose("/export/<int:job_id>/download")
+    @has_access
+    def export_download(self, job_id):
+        job = _own_job_or_404(job_id)
+        if job.status != "done":
+            abort(404)
+        return send_file(io.BytesIO(storage().read(job.storage_key)), as_attachment=True,
+                         download_name=job.filename, mimetype=XLSX)
 
     @expose("/defence", methods=["GET", "POST"])
     @has_access
@@ -206,9 +233,15 @@ class ReviewView(BaseView):
     def defence_template(self):
         if COMMITTEE_ROLE not in g.user.role_names:
             abort(403)
-        buf = write_xlsx([["身份证号", "答辩时间", "答辩地点", "答辩分组", "备注"]])
-        return send_file(io.BytesIO(buf), as_attachment=True, download_name="答辩安排导入模板.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        buf = write_rows([DEFENCE_HEADERS], "答辩安排")
+        return send_file(io.BytesIO(buf), as_attachment=True, download_name="答辩安排导入模板.xlsx", mimetype=XLSX)
+
+
+def _own_job_or_404(job_id: int) -> ExportJob:
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.account_id != g.user.id:
+        abort(404)
+    return job
 
 
 def _reviewers_only():

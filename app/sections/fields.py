@@ -16,8 +16,12 @@ class Invalid(ValueError):
     """A value a person typed that cannot be stored; the message is shown beside the field."""
 
 
-def clean_text(value: Any) -> str:
-    text = unicodedata.normalize("NFKC", str(value or "")).replace("\r\n", "\n").strip()
+def clean_text(value: Any, compatibility: bool = False) -> str:
+    """Trim and drop control characters. Free text keeps its full-width
+    Chinese punctuation (NFC); numbers, dates and codes are folded (NFKC), so
+    full-width digits count as digits."""
+    form = "NFKC" if compatibility else "NFC"
+    text = unicodedata.normalize(form, str(value or "")).replace("\r\n", "\n").strip()
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
 
 
@@ -74,7 +78,8 @@ class TextField(Field):
         return Text() if self.max_length > 255 else String(self.max_length)
 
     def parse(self, raw):
-        text = clean_text(raw)
+        # codes such as 期刊号 or 专利号 may be typed in full-width characters
+        text = clean_text(raw, compatibility=self.pattern is not None)
         if not self.multiline:
             text = " ".join(text.split())
         if not text:
@@ -96,7 +101,7 @@ class IntField(Field):
         return Integer()
 
     def parse(self, raw):
-        text = clean_text(raw)
+        text = clean_text(raw, compatibility=True)
         if not text:
             return None
         if not re.fullmatch(r"[0-9]+", text):
@@ -117,7 +122,7 @@ class YearField(Field):
         return Integer()
 
     def parse(self, raw):
-        text = clean_text(raw)
+        text = clean_text(raw, compatibility=True)
         if not text:
             return None
         if not re.fullmatch(r"[0-9]{4}", text):
@@ -134,7 +139,7 @@ DATE_RE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})(?:\s*[-/.月]\s*([0-
 def parse_date(text: str, label: str) -> date | None:
     """2020-05-03, 2020/5/3, 2020年5月3日, 20200503; a month alone (2020-05,
     2020年5月, 202005) means its 1st (D18)."""
-    text = clean_text(text)
+    text = clean_text(text, compatibility=True)
     if not text:
         return None
     compact = re.fullmatch(r"([0-9]{4})([0-9]{2})([0-9]{2})?", text)
@@ -204,7 +209,7 @@ class ChoiceField(Field):
         return {code for _, items in self.options(lookups) for code, _ in items}
 
     def parse(self, raw):
-        text = clean_text(raw)
+        text = clean_text(raw, compatibility=True)
         return text or None
 
     def check_choice(self, value, lookups):
@@ -231,7 +236,7 @@ class RowChoiceField(Field):
         return Integer()
 
     def parse(self, raw):
-        text = clean_text(raw)
+        text = clean_text(raw, compatibility=True)
         if not text:
             return None
         if not re.fullmatch(r"[0-9]{1,10}", text):
@@ -253,7 +258,7 @@ class RefField(Field):
         return ForeignKey(f"{self.target}.id")
 
     def parse(self, raw):
-        text = clean_text(raw)
+        text = clean_text(raw, compatibility=True)
         if not text:
             return None
         if not re.fullmatch(r"[0-9]{1,10}", text):

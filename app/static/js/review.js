@@ -23,3 +23,31 @@
     });
   });
 })();
+
+/* A background export: poll its progress until the file is ready. */
+(function () {
+  "use strict";
+  var status = document.getElementById("export-status");
+  if (!status || document.getElementById("export-download")) { return; }
+  var bar = document.getElementById("export-progress");
+  function poll() {
+    fetch(status.getAttribute("data-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (job) {
+        var pct = job.total ? Math.floor(100 * job.done / job.total) : 0;
+        bar.style.width = pct + "%";
+        bar.textContent = job.done + "/" + job.total;
+        if (job.status === "done") {
+          status.innerHTML = "";
+          var link = document.createElement("a");
+          link.className = "btn btn-primary"; link.id = "export-download"; link.href = job.url; link.textContent = "下载Excel文件";
+          status.appendChild(link);
+        } else if (job.status === "failed") {
+          status.textContent = job.error || "导出失败";
+        } else {
+          setTimeout(poll, 1000);
+        }
+      });
+  }
+  poll();
+})();

@@ -1,0 +1,104 @@
+"""The printouts' content as plain data, made from the section registry, so
+every field and every row of every applicable section reaches the paper (P4)."""
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+
+from flask import url_for
+
+from app.declarations import DeclarationData
+from app.storage import storage
+from app.workflow import STATUS_LABELS
+from app.sections import BY_KEY, Section
+
+BASIC = BY_KEY["basic"]
+
+
+@dataclass
+class Block:
+    key: str
+    title: str
+    #: label/value pairs of a single page
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    #: long texts of a single page, each printed across the full width
+    wide: list[tuple[str, str]] = field(default_factory=list)
+    #: headers and rows of a rows section
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    many: bool = False
+
+
+def _section_block(data: DeclarationData, section: Section, lookups) -> Block:
+    block = Block(section.key, section.title, many=section.many)
+    if section.many:
+        block.headers = ["序号"] + [f.label for f in section.stored_fields]
+        block.rows = [[str(n)] + [f.display(getattr(row, f.name), lookups) for f in section.stored_fields]
+                      for n, row in enumerate(data.rows(section.key), 1)]
+    else:
+        obj = data.single(section.key)
+        for f in section.fields:
+            if f.kind == "derived":
+                value = data.derived(f.name)
+            elif f.kind == "rowchoice":
+                chosen = next((r for r in data.rows(f.section) if obj and r.id == getattr(obj, f.name)), None)
+                value = f"{chosen.school} {chosen.major}" if chosen else ""
+            else:
+                value = f.display(getattr(obj, f.name), lookups) if obj is not None else ""
+            if obj is None or f.applies(data.values(section.key)):
+                target = block.wide if getattr(f, "multiline", False) else block.pairs
+                target.append((f.label, "" if value is None else str(value)))
+    return block
+
+
+def blocks(data: DeclarationData, lookups) -> list[Block]:
+    """Every applicable section (sub-lists included); a series' own pages
+    (中小学教师, 卫生技术, 会计) come right after 个人基本信息."""
+    sections = []
+    for page in data.pages():
+        sections.append(page)
+        sections += [c for c in page.children() if data.child_applies(c)]
+    special = [s for s in sections if s.special_page]
+    ordered = [s for s in sections if s.key == "basic"] + special + [s for s in sections
+                                                                      if s.key != "basic" and not s.special_page]
+    return [_section_block(data, s, lookups) for s in ordered]
+
+
+def header(data: DeclarationData, lookups) -> dict:
+    """The facts printed at the top of every form."""
+    basic = data.single("basic")
+    d = data.declaration
+
+    def value(name):
+        return BASIC.field(name).display(getattr(basic, name), lookups) if basic else ""
+    return {
+        "name": data.derived("name"), "gender": data.derived("gender"), "birth_date": data.derived("birth_date"),
+        "id_number": data.derived("id_number"), "ethnicity": value("ethnicity"),
+        "political_status": value("political_status"), "unit": value("unit_id"), "profession": value("profession"),
+        "work_start_date": value("work_start_date"), "series": value("series"), "level": value("level"),
+        "title": value("title"), "major": value("major"), "foreign_language": value("foreign_language"),
+        "computer": value("computer"), "admin_post": value("admin_post"), "year": d.year,
+        "status": STATUS_LABELS[d.status], "certificate_no": d.certificate_no or "",
+    }
+
+
+def photo_uri(data: DeclarationData) -> str | None:
+    """The 电子照片 as a data: URI (the renderer then needs no file access)."""
+    photos = data.attachments("basic", "photo")
+    if not photos:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(storage().read(photos[0].storage_key)).decode()
+
+
+def verify_url(certificate_no: str) -> str:
+    return url_for("VerifyView.index", no=certificate_no, _external=True)
+
+
+def qr_uri(text: str) -> str:
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="png", scale=4, border=2)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+

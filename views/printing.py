@@ -1,0 +1,108 @@
+"""打印简表, 打印评审表, 答辩通知单 (P1–P3): a preview in the browser, then the
+PDF (and for the 评审表 the Excel file). Whoever may see the declaration may
+print it: the applicant, and reviewers within their scope."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Response, abort, g, render_template, send_file
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import select
+
+from app.declarations import DeclarationData, lookups
+from app.extensions import db
+from app.identity import mask_id_number
+from app.workflow import STATUS_LABELS, history
+from models import Declaration, DefenceArrangement, Organisation
+from permissions.scopes import visible_declarations
+from reports.content import blocks, header, photo_uri, qr_uri, verify_url
+from reports.pdf import render_pdf
+from reports.workbooks import review_form_workbook
+
+HEADINGS = {"teacher": "中小学教师申报专业技术资格情况简表", "health": "卫生技术人员申报专业技术资格情况简表"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _visible_or_404(declaration_id: int) -> Declaration:
+    declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
+                                                              visible_declarations(g.user)))
+    return declaration or abort(404)
+
+
+def _context(declaration: Declaration) -> dict:
+    data = DeclarationData(declaration)
+    if data.single("basic") is None:
+        abort(404)
+    lk = lookups()
+    return {
+        "declaration": declaration, "data": data, "h": header(data, lk), "blocks": blocks(data, lk),
+        "photo": photo_uri(data), "events": history(declaration),
+        "qr": qr_uri(verify_url(declaration.certificate_no)) if declaration.certificate_no else None,
+        "heading": HEADINGS.get(data.special_page, "申报专业技术资格情况简表"),
+    }
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+class PrintView(BaseView):
+    route_base = "/print"
+    method_permission_name = {name: "print" for name in (
+        "summary", "summary_pdf", "review", "review_pdf", "review_xlsx", "defence", "defence_pdf")}
+
+    @expose("/<int:declaration_id>/summary")
+    @has_access
+    def summary(self, declaration_id):
+        return render_template("reports/summary.html", for_pdf=False, **_context(_visible_or_404(declaration_id)))
+
+    @expose("/<int:declaration_id>/summary.pdf")
+    @has_access
+    def summary_pdf(self, declaration_id):
+        context = _context(_visible_or_404(declaration_id))
+        return _pdf(render_pdf("reports/summary.html", **context), f"{context['h']['name']}_简表.pdf")
+
+    @expose("/<int:declaration_id>/review")
+    @has_access
+    def review(self, declaration_id):
+        return render_template("reports/review_form.html", for_pdf=False,
+                               **_context(_visible_or_404(declaration_id)))
+
+    @expose("/<int:declaration_id>/review.pdf")
+    @has_access
+    def review_pdf(self, declaration_id):
+        context = _context(_visible_or_404(declaration_id))
+        return _pdf(render_pdf("reports/review_form.html", **context), f"{context['h']['name']}_评审表.pdf")
+
+    @expose("/<int:declaration_id>/review.xlsx")
+    @has_access
+    def review_xlsx(self, declaration_id):
+        c = _context(_visible_or_404(declaration_id))
+        data = review_form_workbook(c["h"], c["blocks"], c["events"], STATUS_LABELS)
+        return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                         download_name=f"{c['h']['name']}_评审表.xlsx")
+
+    @expose("/<int:declaration_id>/defence")
+    @has_access
+    def defence(self, declaration_id):
+        return render_template("reports/defence_notice.html", for_pdf=False,
+                               **_defence_context(_visible_or_404(declaration_id)))
+
+    @expose("/<int:declaration_id>/defence.pdf")
+    @has_access
+    def defence_pdf(self, declaration_id):
+        context = _defence_context(_visible_or_404(declaration_id))
+        return _pdf(render_pdf("reports/defence_notice.html", **context), f"{context['h']['name']}_答辩通知单.pdf")
+
+
+def _defence_context(declaration: Declaration) -> dict:
+    arrangement = db.session.scalar(select(DefenceArrangement).where(
+        DefenceArrangement.declaration_id == declaration.id))
+    if arrangement is None:
+        abort(404)
+    context = _context(declaration)
+    committee = db.session.get(Organisation, declaration.committee_id) if declaration.committee_id else None
+    context.update(defence=arrangement, committee=committee.name if committee else "评审委员会",
+                   masked_id=mask_id_number(context["h"]["id_number"]), today=date.today().strftime("%Y年%m月%d日"))
+    return context

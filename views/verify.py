@@ -1,0 +1,61 @@
+"""Certificate verification (B6), public: 证书编号 + 姓名 → valid or not, with
+personal data masked. The QR code on the printouts leads here."""
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_appbuilder import BaseView, expose
+from sqlalchemy import select
+
+from app.declarations import DeclarationData, lookups
+from app.extensions import db
+from app.identity import normalise_text
+from app.ratelimit import allow, client_ip
+from models import Account, Declaration, ReviewEvent
+
+
+def mask_name(name: str) -> str:
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+class VerifyView(BaseView):
+    route_base = "/verify"
+    default_view = "index"
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        number = normalise_text(request.values.get("no"))[:30]
+        name = normalise_text(request.form.get("name"))[:30]
+        result, error = None, None
+        if request.method == "POST":
+            if not allow("verify", client_ip(), current_app.config["RATE_LIMIT_FORMS"]):
+                error = "查询过于频繁，请稍后再试"
+            elif not number or not name:
+                error = "请输入证书编号和姓名"
+            else:
+                result = find_certificate(number, name)
+        return render_template("verify.html", number=number, name=name, result=result, error=error,
+                               searched=request.method == "POST" and not error), (429 if error and "频繁" in error
+                                                                                  else 200)
+
+
+def find_certificate(number: str, name: str) -> dict | None:
+    row = db.session.execute(
+        select(Declaration, Account).join(Account, Account.id == Declaration.applicant_id)
+        .where(Declaration.certificate_no == number, Declaration.status == "approved", Account.first_name == name)
+    ).first()
+    if row is None:
+        return None
+    declaration, account = row
+    approved = db.session.scalar(select(ReviewEvent.created_at).where(
+        ReviewEvent.declaration_id == declaration.id, ReviewEvent.to_status == "approved")
+        .order_by(ReviewEvent.id.desc()))
+    lk = lookups()
+    basic = DeclarationData(declaration).single("basic")
+    return {"number": declaration.certificate_no, "name": mask_name(account.first_name),
+            "series": lk.name("title_series", declaration.series), "level": lk.name("title_level", declaration.level),
+            "title": lk.name("title_name", basic.title) if basic else "", "year": declaration.year,
+            "approved": approved.strftime("%Y-%m-%d") if approved else ""}
