@@ -66,3 +66,12 @@ class Organisation(Model):
 
     def __str__(self):
         return self.name
+
+
+#: made by the first migration on PostgreSQL only (pg_trgm), so not in the models
+TRIGRAM_INDEX = "ix_organisation_name_trgm"
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's filter: leave the database-specific trigram index alone."""
+    return not (type_ == "index" and name == TRIGRAM_INDEX)

@@ -75,7 +75,7 @@ class DefenceArrangement(Model):
 
     __tablename__ = "defence_arrangement"
     id = Column(Integer, primary_key=True)
-    declaration_id = Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"), nullable=False, unique=True)
+    declaration_id = Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"), nullable=False)
     declaration = relationship("Declaration")
     time = Column(String(50), nullable=False)
     place = Column(String(100), nullable=False)

@@ -18,12 +18,22 @@ def text_cell(cell, value):
     return cell
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
 def write_rows(rows, sheet_title: str = "Sheet1", on_progress=None) -> bytes:
     """Stream rows (the first is the header) into a workbook; memory stays bounded."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_title)
+
+    def safe(value):
+        # Only text that could read as a formula needs an explicit text cell.
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return text_cell(WriteOnlyCell(sheet), value)
+        return value
+
     for number, row in enumerate(rows):
-        sheet.append([text_cell(WriteOnlyCell(sheet), value) for value in row])
+        sheet.append([safe(value) for value in row])
         if on_progress and number and number % 500 == 0:
             on_progress(number)
     buf = io.BytesIO()

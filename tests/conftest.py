@@ -71,6 +71,7 @@ WIPE = [
     "DELETE FROM defence_arrangement",
     "DELETE FROM certificate_counter",
     "DELETE FROM declaration_year",
+    "DELETE FROM export_job",
     *[f"DELETE FROM {section.table}" for section in SECTIONS],
     "DELETE FROM declaration",
     "DELETE FROM ab_user_role",

@@ -191,3 +191,17 @@ def test_demo_refused_in_production(app):
         assert result.exit_code != 0 and "生产环境" in result.output
     finally:
         app.config["ENV_NAME"] = "test"
+
+
+def test_migrations_match_the_models(app):
+    """The schema the migrations build is the one the models describe."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from flask_appbuilder import Model
+
+    from models.organisation import include_in_migrations
+
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_object": include_in_migrations})
+        diff = compare_metadata(context, Model.metadata)
+    assert diff == [], diff

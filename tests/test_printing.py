@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.conftest import APPLICANT_ID, csrf_token, login, logout, page_text
-from tests.declaring import ROWS, SINGLE, act, declaration_id, fill, post, submit
+from tests.declaring import ROWS, act, declaration_id, fill, post, submit
 
 A3_LANDSCAPE = (1190.55, 841.89)
 
@@ -131,7 +131,6 @@ def test_user_text_is_escaped_and_fetches_nothing(app, client, declared, tmp_pat
     pdf = client.get(f"/print/{declared}/summary.pdf").data
     text = text_of(pdf)
     assert "<img" in text and "TOP-SECRET" not in text
-    assert "<img" not in page_text(client.get(f"/print/{declared}/summary")).split("论文")[1].split("<table")[0] or True
     html = page_text(client.get(f"/print/{declared}/summary"))
     assert "&lt;img src=" in html
 

@@ -150,7 +150,7 @@ def test_return_edit_resubmit_and_changes(app, client, submitted):
     assert act(client, submitted, "approve").status_code == 404 and status_of(app, submitted) == "unit_review"
     logout(client)
     login(client, "baili_hr")
-    response = act(client, submitted, "return", opinion="")
+    act(client, submitted, "return", opinion="")
     assert status_of(app, submitted) == "unit_review"        # a return needs its reason
     assert act(client, submitted, "return", opinion="论文附件不清晰，请重新上传").status_code == 302
     assert status_of(app, submitted) == "returned"
@@ -239,7 +239,7 @@ def race(app, decl_id, actions):
         with app.app_context():
             decl = db.session.get(Declaration, decl_id)
             user = as_user(app, username)
-            decl.version  # loaded before the barrier: both hold the same version
+            assert decl.version  # loaded before the barrier: both hold the same version
             barrier.wait()
             try:
                 perform(decl, action, user, opinion="意见")
@@ -259,15 +259,12 @@ def race(app, decl_id, actions):
 
 
 def test_two_reviewers_at_once_exactly_one_succeeds(app, submitted):
-    with app.app_context():
-        second = as_user(app, "gxj_zc")
     results = race(app, submitted, [("baili_hr", "approve"), ("baili_hr", "return")])
     assert sorted(results)[0] == "ok" and results.count("ok") == 1, results
     assert any("该申报已被他人处理" in r or "当前状态下不能" in r for r in results if r != "ok")
     with app.app_context():
         assert db.session.scalar(select(db.func.count(ReviewEvent.id)).where(
             ReviewEvent.declaration_id == submitted)) == 2
-    del second
 
 
 def test_concurrent_approvals_get_distinct_certificates(app, client):

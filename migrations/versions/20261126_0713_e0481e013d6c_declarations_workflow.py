@@ -105,7 +105,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['declaration_id'], ['declaration.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['imported_by'], ['ab_user.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('declaration_id'),
     sa.UniqueConstraint('declaration_id', name='uq_defence_declaration')
     )
     op.create_table('notification',
