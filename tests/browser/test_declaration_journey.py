@@ -47,7 +47,7 @@ def upload(page, panel_selector, paths):
 
 def upload_rows(page, base, key, count):
     page.goto(f"{base}/declaration/{key}")
-    for button in page.locator(".toggle-attachments").all()[:count]:
+    for button in page.locator(".toggle-attachments >> text=上传附件").all()[:count]:
         button.click()
     for panel in page.locator(".row-attachments .attachment-panel").all()[:count]:
         upload(page, "#" + panel.get_attribute("id"), ["/tmp/zc-cert.jpg"])
@@ -91,7 +91,7 @@ def test_fill_a_health_declaration_in_the_browser(app, live_server, page, tmp_pa
     shot(page, "decl-02-basic-saved")
 
     add_rows(page, base, "education", ROWS["education"])
-    page.click(".toggle-attachments")
+    page.click(".toggle-attachments >> text=上传附件")
     upload(page, ".row-attachments .attachment-panel", [str(tmp_path / "cert1.jpg"), str(tmp_path / "cert2.jpg")])
     shot(page, "decl-03-education")
 
