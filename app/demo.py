@@ -49,6 +49,8 @@ ACCOUNTS = [
     ("baili_hr", "李静", UNIT_ROLE, "天津百利机械装备集团有限公司", None, "13800000002"),
     ("gxj_zc", "王强", DEPARTMENT_ROLE, "天津市工业和信息化局", None, "13800000003"),
     ("gc_pwh", "赵敏", COMMITTEE_ROLE, "天津市工程技术高级评委会", None, "13800000004"),
+    ("ws_pwh", "孙倩", COMMITTEE_ROLE, "天津市卫生技术高级评委会", None, "13800000007"),
+    ("jy_pwh", "周航", COMMITTEE_ROLE, "天津市中小学教师高级评委会", None, "13800000008"),
     ("zcb", "陈刚", OFFICE_ROLE, BUREAU, None, "13800000005"),
     ("admin", "系统管理员", ADMIN_ROLE, None, None, "13800000006"),
 ]

@@ -4,11 +4,13 @@ import re
 import pytest
 from sqlalchemy import select, text
 
+from app.demo import ACCOUNTS
 from app.extensions import db
 from models import Account
 from tests.conftest import CAPTCHA, csrf_token, last_code, outbox, page_text
 
 NEW_ID = "11010519491231002X"
+DEMO_ACCOUNTS = len(ACCOUNTS)
 NEW_PHONE = "13912345678"
 
 
@@ -89,7 +91,7 @@ def test_code_is_single_use(app, client):
     response = other.post("/register/form", data=form_data(other, sms_code=code, id_number="120102198506150025",
                                                            email="b@example.com"))
     assert response.status_code == 400
-    assert count_accounts(app) == 7
+    assert count_accounts(app) == DEMO_ACCOUNTS + 1
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -126,7 +128,7 @@ def test_each_bad_field_has_its_message_and_input_is_kept(app, client, field, va
     if field != "email":
         assert "Liu@Example.com" in html
     assert "abc12345" not in html                # passwords are never echoed
-    assert count_accounts(app) == 6              # nothing created
+    assert count_accounts(app) == DEMO_ACCOUNTS              # nothing created
     if field not in ("sms_code",):
         # the code was not used up by a form with other errors
         assert client.post("/register/form", data=form_data(client, sms_code=code)).status_code == 302
@@ -142,7 +144,7 @@ def test_duplicate_id_phone_and_email(app, client):
     html = page_text(response)
     assert response.status_code == 400
     assert "该身份证号已注册" in html and "该邮箱已被注册" in html
-    assert count_accounts(app) == 6
+    assert count_accounts(app) == DEMO_ACCOUNTS
 
 
 def test_phone_registered_once(app, client):
@@ -222,4 +224,4 @@ def test_forged_post_without_csrf_is_refused(app, client):
     assert response.status_code == 400
     response = client.post("/register/sms", data={"phone": NEW_PHONE, "captcha": CAPTCHA})
     assert response.status_code == 400
-    assert outbox(app) == [] and count_accounts(app) == 6
+    assert outbox(app) == [] and count_accounts(app) == DEMO_ACCOUNTS
