@@ -66,6 +66,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, list[str]]]] = {
     PUBLIC_ROLE: [],
 }
 
+#: the administrator role receives every permission; these belong to the
+#: applicant's own pages and are taken away from it (administrators do not declare)
+APPLICANT_ONLY = [(view, perm) for view, perms in _DECLARING for perm in perms]
+
 #: who may see full ID numbers and phones in lists and exports (B8); everyone
 #: else sees 1201**********123X and 138****5678
 FULL_IDENTIFIER_ROLES = (OFFICE_ROLE,)

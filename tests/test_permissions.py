@@ -130,3 +130,10 @@ def test_role_table_is_the_single_source(app):
     from permissions.roles import BUILTIN_ROLES, ROLE_PERMISSIONS
     assert app.config["FAB_ROLES"] is BUILTIN_ROLES
     assert set(ROLE_PERMISSIONS) == {"申报人", "单位审核", "主管部门", "评委会", "职称办", "未登录访客"}
+
+
+def test_administrators_do_not_get_the_applicant_menu(client):
+    login(client, "admin")
+    html = page_text(client.get("/"))
+    assert "个人信息申报" not in html and "用户列表" in html
+    assert client.get("/declaration/basic").status_code == 403

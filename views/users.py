@@ -73,8 +73,9 @@ class UserView(ChineseFormsMixin, UserDBModelView):
     formatters_columns = {
         "active": lambda v: "是" if v else "否",
         "org": lambda v: v or "—",
-        "locked_until": lambda v: v or "—",
-        "last_login": lambda v: v or "—",
+        "roles": lambda v: "、".join(r.name for r in v) if v else "—",
+        "locked_until": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "—",
+        "last_login": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "—",
         "login_count": lambda v: v or 0,
         "fail_login_count": lambda v: v or 0,
     }
