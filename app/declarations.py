@@ -280,13 +280,7 @@ def save_single(declaration: Declaration, section: Section, form) -> SaveResult:
     if not result.ok:
         return result
     touch(declaration)
-    obj = data.single(section.key) or section.model(declaration_id=declaration.id)
-    for name, value in result.obj.items():
-        setattr(obj, name, value)
-    db.session.add(obj)
-    db.session.commit()
-    result.obj = obj
-    return result
+    return _store(data.single(section.key) or section.model(declaration_id=declaration.id), result)
 
 
 def save_row(declaration: Declaration, section: Section, form, row=None) -> SaveResult:
@@ -305,11 +299,16 @@ def save_row(declaration: Declaration, section: Section, form, row=None) -> Save
             return result
         last = db.session.scalar(select(func.max(model.position)).where(model.declaration_id == declaration.id))
         row = model(declaration_id=declaration.id, position=(last or 0) + 1)
+    return _store(row, result)
+
+
+def _store(obj, result: SaveResult) -> SaveResult:
+    """Write the checked values and commit (the caller holds the declaration's lock)."""
     for name, value in result.obj.items():
-        setattr(row, name, value)
-    db.session.add(row)
+        setattr(obj, name, value)
+    db.session.add(obj)
     db.session.commit()
-    result.obj = row
+    result.obj = obj
     return result
 
 

@@ -91,6 +91,16 @@ class TextField(Field):
         return text
 
 
+def digits_or_none(raw: Any, pattern: str, message: str) -> str | None:
+    """What was typed, folded to ASCII digits; None when empty; Invalid unless it matches."""
+    text = clean_text(raw, compatibility=True)
+    if not text:
+        return None
+    if not re.fullmatch(pattern, text):
+        raise Invalid(message)
+    return text
+
+
 @dataclass
 class IntField(Field):
     digits: int = 3
@@ -101,11 +111,9 @@ class IntField(Field):
         return Integer()
 
     def parse(self, raw):
-        text = clean_text(raw, compatibility=True)
-        if not text:
+        text = digits_or_none(raw, r"[0-9]+", f"{self.label}请填写整数")
+        if text is None:
             return None
-        if not re.fullmatch(r"[0-9]+", text):
-            raise Invalid(f"{self.label}请填写整数")
         if len(text.lstrip("0") or "0") > self.digits:
             raise Invalid(f"{self.label}最多{self.digits}位数字")
         value = int(text)
@@ -122,11 +130,9 @@ class YearField(Field):
         return Integer()
 
     def parse(self, raw):
-        text = clean_text(raw, compatibility=True)
-        if not text:
+        text = digits_or_none(raw, r"[0-9]{4}", f"{self.label}请填写4位年份，如2024")
+        if text is None:
             return None
-        if not re.fullmatch(r"[0-9]{4}", text):
-            raise Invalid(f"{self.label}请填写4位年份，如2024")
         year = int(text)
         if not 1950 <= year <= date.today().year:
             raise Invalid(f"{self.label}应在1950年至{date.today().year}年之间")
