@@ -66,11 +66,14 @@ class Lookups:
             .join(TitleSeries, TitleName.series_id == TitleSeries.id)
             .join(TitleLevel, TitleName.level_id == TitleLevel.id)
             .where(TitleName.active.is_(True)).order_by(TitleName.code)).all()
-        self._names = {
+        # code → name per kind, and title code → (series, level): built once, asked per cell
+        self._names = {kind: {c: n for c, n, _ in entries} for kind, entries in self.items.items()}
+        self._names.update({
             "title_series": {c: n for c, n, _ in self.series},
             "title_level": {c: n for c, n in self.levels},
             "title_name": {t[0]: t[1] for t in self.titles},
-        }
+        })
+        self._title_attrs = {t[0]: (t[2], t[3]) for t in self.titles}
         self._org_names: dict[int, str | None] = {}
 
     def options(self, kind: str, grouped: bool = False):
@@ -92,16 +95,14 @@ class Lookups:
         return groups + ([(None, lone)] if lone else [])
 
     def name(self, kind: str, code: str) -> str | None:
-        if kind in self._names:
-            return self._names[kind].get(code)
-        return next((n for c, n, _ in self.items.get(kind, []) if c == code), None)
+        return self._names.get(kind, {}).get(code)
 
     def title_attrs(self) -> dict[str, tuple[str, str]]:
         """title code → (series code, level code), for the chained dropdowns."""
-        return {t[0]: (t[2], t[3]) for t in self.titles}
+        return self._title_attrs
 
     def title_matches(self, title: str, series: str | None, level: str | None) -> bool:
-        return self.title_attrs().get(title) == (series, level)
+        return self._title_attrs.get(title) == (series, level)
 
     def special_page(self, series_code: str | None) -> str | None:
         return next((page for code, _, page in self.series if code == series_code), None)
@@ -402,6 +403,3 @@ def completeness(data: DeclarationData) -> list[SectionReport]:
             reports.append(report)
     return reports
 
-
-def is_complete(data: DeclarationData) -> bool:
-    return not any(r.gaps for r in completeness(data))

@@ -42,9 +42,6 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    def exists(self, key: str) -> bool:
-        return self._path(key).exists()
-
 
 def storage() -> LocalStorage:
     return LocalStorage(current_app.config["UPLOAD_DIR"])

@@ -78,7 +78,6 @@ STEPS: tuple[Step, ...] = (
     Step("return", "退回", "office_review", "returned", OFFICE_ROLE, reason=True),
 )
 STEP_INDEX = {(s.source, s.action): s for s in STEPS}
-ACTIONS = sorted({s.action for s in STEPS})
 
 
 class InvalidStep(Conflict):
@@ -137,9 +136,10 @@ def _apply(declaration: Declaration, step: Step, user, opinion: str) -> ReviewEv
     source = declaration.status
     snapshot = None
     if action == "submit":
-        _check_submission(declaration)
-        _record_route(declaration)
-        snapshot = json.dumps(snapshot_of(DeclarationData(declaration)), ensure_ascii=False)
+        data = DeclarationData(declaration)   # loaded once for the checks, the route and the snapshot
+        _check_submission(declaration, data)
+        _record_route(declaration, data)
+        snapshot = json.dumps(snapshot_of(data), ensure_ascii=False)
     target = step.target
     if target == "dept_review" and declaration.department_id is None:
         target = "committee_receive"   # a unit directly under the bureau skips the department (W2)
@@ -179,29 +179,20 @@ def _notice(declaration, step, target, org, opinion) -> str:
 
 # -- submission (W1) ---------------------------------------------------------
 
-def open_year() -> DeclarationYear | None:
-    """The 申报年度 whose window contains today, if any."""
-    today = date.today()
-    return db.session.scalar(select(DeclarationYear).where(DeclarationYear.opens_on <= today,
-                                                           DeclarationYear.closes_on >= today)
-                             .order_by(DeclarationYear.year.desc()))
-
-
-def _check_submission(declaration: Declaration) -> None:
+def _check_submission(declaration: Declaration, data: DeclarationData) -> None:
     window = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == declaration.year))
     today = date.today()
     if window is None or not window.opens_on <= today <= window.closes_on:
         span = f"（{window.opens_on:%Y-%m-%d}至{window.closes_on:%Y-%m-%d}）" if window else ""
         raise InvalidStep(f"{declaration.year}年度不在申报时间内{span}，不能提交")
-    data = DeclarationData(declaration)
     missing = sum(len(r.gaps) for r in completeness(data))
     if missing:
         raise InvalidStep(f"还有{missing}项必填内容或附件未完成，请先在完整性检查中补齐")
 
 
-def _record_route(declaration: Declaration) -> None:
+def _record_route(declaration: Declaration, data: DeclarationData) -> None:
     """Unit, department and committee are fixed at each submission."""
-    basic = DeclarationData(declaration).single("basic")
+    basic = data.single("basic")
     unit = db.session.get(Organisation, basic.unit_id)
     if unit is None or unit.kind != "unit" or not unit.active:
         raise InvalidStep("工作单位已停用或不存在，请重新选择工作单位")

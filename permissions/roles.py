@@ -25,7 +25,6 @@ ROLE_ORG_KIND = {
     COMMITTEE_ROLE: "committee",
     OFFICE_ROLE: "bureau",
 }
-REVIEWER_ROLES = tuple(ROLE_ORG_KIND)
 
 _EVERYONE = [
     ("HomeView", ["can_index"]),

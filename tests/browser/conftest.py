@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import missing_service
+from tests.conftest import CAPTCHA, missing_service
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -49,6 +49,17 @@ def page(browser):
     yield page
     context.close()
     assert not errors, errors
+
+
+def sign_in(page, base, username, password="Demo2026"):
+    """Log in through the login page as a person would (fixed captcha of the tests)."""
+    page.context.clear_cookies()
+    page.goto(base + "/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.fill("#captcha", CAPTCHA)
+    page.click("#login-button")
+    page.wait_for_selector("text=您好")
 
 
 def shot(page, name):

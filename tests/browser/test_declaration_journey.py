@@ -1,8 +1,8 @@
 """A person fills in all twelve common sections and the 卫生技术 page in the
 browser, uploads a phone-sized photo and the certificates, and ends with an
 empty completeness check. Screenshots are saved under tests/screenshots/."""
-from tests.browser.conftest import shot
-from tests.conftest import APPLICANT_ID, CAPTCHA
+from tests.browser.conftest import shot, sign_in
+from tests.conftest import APPLICANT_ID
 from tests.declaring import ROWS, SINGLE, health_page
 from tests.images import jpeg, noisy_jpeg
 
@@ -61,12 +61,7 @@ def test_fill_a_health_declaration_in_the_browser(app, live_server, page, tmp_pa
         f.write(jpeg(1000, 700))
     page.on("dialog", lambda d: d.accept())
     base = live_server
-    page.goto(base + "/login/")
-    page.fill("#username", APPLICANT_ID)
-    page.fill("#password", "Demo2026")
-    page.fill("#captcha", CAPTCHA)
-    page.click("#login-button")
-    page.wait_for_selector("text=您好")
+    sign_in(page, base, APPLICANT_ID)
     page.click("text=专业技术")
     page.click("text=个人信息申报")
     page.wait_for_url("**/declaration/basic")
@@ -150,11 +145,7 @@ def test_fill_a_health_declaration_in_the_browser(app, live_server, page, tmp_pa
 
 def test_completeness_links_lead_to_the_field(app, live_server, page):
     base = live_server
-    page.goto(base + "/login/")
-    page.fill("#username", APPLICANT_ID)
-    page.fill("#password", "Demo2026")
-    page.fill("#captcha", CAPTCHA)
-    page.click("#login-button")
+    sign_in(page, base, APPLICANT_ID)
     page.goto(base + "/declaration/basic")
     fill_form(page, {"ethnicity": "01", "political_status": "13", "profession": "教师", "work_start_date": "2010-09",
                      "series": "25", "major": "数学", "level": "12", "title": "2502", "foreign_language": "免试",

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import shot
-from tests.conftest import APPLICANT_ID, CAPTCHA
+from tests.browser.conftest import shot, sign_in
+from tests.conftest import APPLICANT_ID
 
 PAGES = {
     APPLICANT_ID: ["/", "/account/password"],
@@ -21,12 +21,7 @@ ENGLISH = re.compile(r"(?<![A-Za-z])[A-Z][a-z]{2,}|__None")
 
 @pytest.mark.parametrize("username", PAGES)
 def test_role_pages_are_chinese(live_server, page, username):
-    page.goto(live_server + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", "Demo2026")
-    page.fill("#captcha", CAPTCHA)
-    page.click("#login-button")
-    page.wait_for_selector("text=您好")
+    sign_in(page, live_server, username)
     shot(page, f"work-area-{username}")
     for path in PAGES[username]:
         page.goto(live_server + path)

@@ -1,8 +1,8 @@
 """The printouts as a person sees them: the preview opens from the basic
 page in a new tab, and 导出PDF downloads the file; the public certificate
 check answers in the browser."""
-from tests.browser.conftest import shot
-from tests.conftest import APPLICANT_ID, CAPTCHA, login
+from tests.browser.conftest import shot, sign_in
+from tests.conftest import APPLICANT_ID, login
 from tests.declaring import fill
 
 
@@ -10,11 +10,7 @@ def test_preview_and_download(app, live_server, page, tmp_path):
     client = app.test_client()
     login(client, APPLICANT_ID)
     fill(client, app, "health")
-    page.goto(live_server + "/login/")
-    page.fill("#username", APPLICANT_ID)
-    page.fill("#password", "Demo2026")
-    page.fill("#captcha", CAPTCHA)
-    page.click("#login-button")
+    sign_in(page, live_server, APPLICANT_ID)
     page.goto(live_server + "/declaration/basic")
     with page.context.expect_page() as opened:
         page.click("#print-summary")

@@ -2,19 +2,9 @@
 department, the committee (receive, pass) and the title office approve, and
 the applicant sees the 证书编号; then a return, an edit and a resubmission
 with the changes highlighted for the reviewer."""
-from tests.browser.conftest import shot
-from tests.conftest import APPLICANT_ID, CAPTCHA, login
+from tests.browser.conftest import shot, sign_in
+from tests.conftest import APPLICANT_ID, login
 from tests.declaring import fill
-
-
-def sign_in(page, base, username):
-    page.context.clear_cookies()
-    page.goto(base + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", "Demo2026")
-    page.fill("#captcha", CAPTCHA)
-    page.click("#login-button")
-    page.wait_for_selector("text=您好")
 
 
 def review(page, base, username, button, opinion="", name=None):
