@@ -76,7 +76,7 @@ class Config:
     AUTH_USER_REGISTRATION = True
     AUTH_USER_REGISTRATION_ROLE = APPLICANT_ROLE
     FAB_ROLES = BUILTIN_ROLES
-    FAB_SECURITY_MANAGER_CLASS = "permissions.security.SecurityManager"
+    FAB_SECURITY_MANAGER_CLASS = "views.security.SecurityManager"
     FAB_INDEX_VIEW = "views.home.HomeView"
     FAB_BASE_TEMPLATE = "layout.html"
     # Permissions and the schema come from `flask setup`, never from a

@@ -25,15 +25,15 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.update(overrides or {})
     _finish_config(app)
 
-    from app.web import install_log_masking
+    from app.platform.web import install_log_masking
 
     install_log_masking()
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
-    from app.extensions import csrf, db, migrate
-    from app.kvstore import DatabaseStore, RedisStore
-    from app.sessions import ServerSessionInterface
+    from app.accounts.sessions import ServerSessionInterface
+    from app.platform.extensions import csrf, db, migrate
+    from app.platform.kvstore import DatabaseStore, RedisStore
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
@@ -44,7 +44,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     with app.app_context():
         import models  # noqa: F401  (registers every table before FAB starts)
-        from app import workflow  # noqa: F401  (installs the guards: only the workflow changes a state)
+        from app.review import workflow  # noqa: F401  (installs the guards: only the workflow changes a state)
         from views import register_views
         from views.admin import init_admin
 
@@ -88,9 +88,13 @@ def _single_language(appbuilder) -> None:
 
 
 def _install_request_hooks(app: Flask) -> None:
-    from app.web import add_security_headers, csp_nonce, handle_http_error, handle_unexpected_error
-
-    from app.workflow import STATUS_LABELS
+    from app.platform.web import (
+        add_security_headers,
+        csp_nonce,
+        handle_http_error,
+        handle_unexpected_error,
+    )
+    from app.review.workflow import STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["status_labels"] = STATUS_LABELS

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask_migrate import upgrade
 
-from app.extensions import db
+from app.platform.extensions import db
 from permissions.roles import ADMIN_ROLE, APPLICANT_ONLY, PUBLIC_ROLE, ROLE_PERMISSIONS
 
 
@@ -31,7 +31,7 @@ def setup_database() -> None:
         found = sm.find_permission_view_menu(permission, view)
         if found is not None and found in admin.permissions:
             sm.del_permission_role(admin, found)
-    from app.seed import seed_dictionaries
+    from app.data.seed import seed_dictionaries
 
     seed_dictionaries()
 
@@ -69,7 +69,7 @@ def register_commands(app) -> None:
     @app.cli.command("demo")
     def demo_command():
         """Load the demo organisations and one account for every role."""
-        from app.demo import load_demo
+        from app.data.demo import load_demo
 
         if current_app.config["ENV_NAME"] == "production":
             raise click.ClickException("演示数据不能在生产环境加载")
@@ -79,6 +79,6 @@ def register_commands(app) -> None:
     @app.cli.command("purge-expired")
     def purge_command():
         """Delete expired sessions, captcha and SMS codes from the database store."""
-        from app.kvstore import kv
+        from app.platform.kvstore import kv
 
         click.echo(f"已清理 {kv().purge_expired()} 条过期记录")

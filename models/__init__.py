@@ -1,34 +1,18 @@
 """Tables. Import this package before Flask-AppBuilder initialises, so every
 table is registered on FAB's `Model.metadata` (which is not `db.Model`)."""
-from models.dictionary import DICTIONARY_KINDS, SPECIAL_PAGES, DictItem, TitleLevel, TitleName, TitleSeries
+from models.audit import AuditEvent
 from models.declaration import Attachment, Declaration
+from models.dictionary import DICTIONARY_KINDS, SPECIAL_PAGES, DictItem, TitleLevel, TitleName, TitleSeries
 from models.export import ExportJob
 from models.kv import KVEntry
-from models.sections import SECTION_MODELS
 from models.organisation import ORG_KINDS, Organisation
+from models.sections import SECTION_MODELS
 from models.site import SiteText
 from models.user import Account
 from models.workflow import CertificateCounter, DeclarationYear, DefenceArrangement, Notification, ReviewEvent
 
 __all__ = [
-    "ExportJob",
-    "CertificateCounter",
-    "DeclarationYear",
-    "DefenceArrangement",
-    "Notification",
-    "ReviewEvent",
-    "Attachment",
-    "Declaration",
-    "SECTION_MODELS",
-    "DICTIONARY_KINDS",
-    "ORG_KINDS",
-    "SPECIAL_PAGES",
-    "DictItem",
-    "KVEntry",
-    "Organisation",
-    "SiteText",
-    "TitleLevel",
-    "TitleName",
-    "TitleSeries",
-    "Account",
+    "AuditEvent", "ExportJob", "CertificateCounter", "DeclarationYear", "DefenceArrangement", "Notification",
+    "ReviewEvent", "Attachment", "Declaration", "SECTION_MODELS", "DICTIONARY_KINDS", "ORG_KINDS", "SPECIAL_PAGES",
+    "DictItem", "KVEntry", "Organisation", "SiteText", "TitleLevel", "TitleName", "TitleSeries", "Account",
 ]

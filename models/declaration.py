@@ -37,7 +37,7 @@ class Declaration(Model):
     committee_id = Column(Integer, ForeignKey("organisation.id"), index=True)
     series = Column(String(10), index=True)
     level = Column(String(10), index=True)
-    #: the furthest review stage ever reached (see app.workflow.STAGES)
+    #: the furthest review stage ever reached (see app.review.workflow.STAGES)
     reached = Column(Integer, nullable=False, default=0)
     submitted_at = Column(DateTime)
     unit = relationship("Organisation", foreign_keys=[unit_id])

@@ -1,6 +1,14 @@
 """Dictionaries (PRODUCT M2), seeded from national standards (app/data/*.csv)."""
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import relationship
 
 #: simple code lists kept in `dict_item`, by kind: (label, CSV file)

@@ -1,9 +1,9 @@
-from sqlalchemy import Column, Float, Index, String, Text
 from flask_appbuilder import Model
+from sqlalchemy import Column, Float, Index, String, Text
 
 
 class KVEntry(Model):
-    """Short-lived shared state when no Redis is configured (see app.kvstore)."""
+    """Short-lived shared state when no Redis is configured (see app.platform.kvstore)."""
 
     __tablename__ = "kv_entry"
     key = Column(String(200), primary_key=True)

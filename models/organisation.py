@@ -2,7 +2,16 @@
 from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+)
 from sqlalchemy.orm import relationship
 
 from models.dictionary import TitleLevel, TitleSeries

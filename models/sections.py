@@ -6,8 +6,8 @@ from datetime import datetime
 from flask_appbuilder import Model
 from sqlalchemy import Column, DateTime, ForeignKey, Integer
 
-from app.sections import SECTIONS
-from app.sections.fields import RefField
+from models.registry import SECTIONS
+from models.registry.fields import RefField
 
 
 def _class_name(key: str) -> str:

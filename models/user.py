@@ -3,7 +3,7 @@ from flask_appbuilder.security.sqla.models import User as FabUser
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 
-from app.identity import mask_id_number, mask_phone
+from models.identity import mask_id_number, mask_phone
 
 
 class Account(FabUser):

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 
-from app.declarations import DeclarationData
-from app.storage import storage
-from app.workflow import STATUS_LABELS
-from app.sections import BY_KEY, Section
+from app.declaration.data import DeclarationData
+from app.platform.storage import storage
+from app.review.workflow import STATUS_LABELS
+from models.registry import BY_KEY, Section
 
 BASIC = BY_KEY["basic"]
 

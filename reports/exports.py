@@ -12,9 +12,10 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import update
 
-from app.extensions import db
-from app.reviewing import list_rows_for_export
-from app.storage import storage
+from app.platform.extensions import db
+from app.platform.storage import storage
+from app.review.lists import filtered_query  # the same query as the list the person saw
+from app.review.sheets import list_rows_for_export
 from models import Account, ExportJob
 from permissions.roles import FULL_IDENTIFIER_ROLES
 from reports.workbooks import write_rows
@@ -40,7 +41,6 @@ def start_job(user, criteria: dict, total: int) -> ExportJob:
 
 
 def _run(app, job_id: int) -> None:
-    from views.review import filtered_query  # the same query as the list the person saw
 
     with app.app_context():
         job = db.session.get(ExportJob, job_id)

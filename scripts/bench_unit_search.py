@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.cli import setup_database  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.platform.extensions import db  # noqa: E402
 from config import database_url  # noqa: E402
 from models import Organisation  # noqa: E402
 from views.organisations import search_units  # noqa: E402

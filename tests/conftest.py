@@ -15,10 +15,10 @@ from sqlalchemy import text
 
 from app import create_app
 from app.cli import setup_database
-from app.demo import DEMO_PASSWORD, load_demo
-from app.extensions import db
-from app.sections import SECTIONS
+from app.data.demo import DEMO_PASSWORD, load_demo
+from app.platform.extensions import db
 from config import database_url
+from models.registry import SECTIONS
 
 APPLICANT_ID = "120101199003070013"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -65,6 +65,7 @@ def app(tmp_path_factory):
 
 WIPE = [
     "DELETE FROM kv_entry",
+    "DELETE FROM audit_event",
     "DELETE FROM attachment",
     "DELETE FROM review_event",
     "DELETE FROM notification",

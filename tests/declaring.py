@@ -2,7 +2,7 @@
 every section, and the attachments the completeness check asks for."""
 from sqlalchemy import select
 
-from app.extensions import db
+from app.platform.extensions import db
 from models import Organisation
 from tests.conftest import csrf_token
 from tests.images import jpeg
@@ -91,8 +91,8 @@ def upload(client, section, kind, row=None, content=None, name="证件.jpg"):
 
 
 def row_ids(app, section_key, applicant="120101199003070013"):
-    from app.sections import BY_KEY
     from models import Account, Declaration
+    from models.registry import BY_KEY
 
     model = BY_KEY[section_key].model
     with app.app_context():

@@ -9,9 +9,9 @@ def register_views(appbuilder):
     from views.messages import MessageView
     from views.organisations import OrganisationSearchView, UnitView
     from views.printing import PrintView
-    from views.verify import VerifyView
     from views.review import ReviewView
     from views.settings import DeclarationYearView
+    from views.verify import VerifyView
 
     appbuilder.add_view(
         DeclarationView, "个人信息申报", label="个人信息申报", icon="fa-file-alt", category="专业技术",

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
@@ -12,12 +24,19 @@ from flask_login import login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import accounts, captcha, sms_codes
-from app.extensions import db
-from app.identity import normalise_text, phone_error
-from app.ratelimit import allow, client_ip
-from models import SiteText, Account
-from views.account_forms import AgreementForm, ChangePasswordForm, ForgotForm, LoginForm, RegisterForm
+from app.accounts import auth as accounts
+from app.accounts import captcha, sms_codes
+from app.platform.extensions import db
+from app.platform.ratelimit import allow, client_ip
+from models import Account, SiteText
+from models.identity import normalise_text, phone_error
+from views.account_forms import (
+    AgreementForm,
+    ChangePasswordForm,
+    ForgotForm,
+    LoginForm,
+    RegisterForm,
+)
 
 log = logging.getLogger(__name__)
 TOO_MANY = "操作过于频繁，请稍后再试"

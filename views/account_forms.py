@@ -5,7 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from app.identity import InvalidIdNumber, normalise_text, parse_id_number, password_error, phone_error
+from models.identity import (
+    InvalidIdNumber,
+    normalise_text,
+    parse_id_number,
+    password_error,
+    phone_error,
+)
 
 
 def strip(value):

@@ -13,11 +13,20 @@ from flask_login import current_user
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
-from app.extensions import db
-from app.identity import credit_code_error, normalise_text
-from app.web import csp_nonce
-from models import DICTIONARY_KINDS, ORG_KINDS, SPECIAL_PAGES, DictItem, Organisation, SiteText, TitleLevel
-from models import TitleName, TitleSeries
+from app.platform.extensions import db
+from app.platform.web import csp_nonce
+from models import (
+    DICTIONARY_KINDS,
+    ORG_KINDS,
+    SPECIAL_PAGES,
+    DictItem,
+    Organisation,
+    SiteText,
+    TitleLevel,
+    TitleName,
+    TitleSeries,
+)
+from models.identity import credit_code_error, normalise_text
 from models.organisation import ALLOWED_PARENTS
 from permissions.roles import ADMIN_ROLE
 

@@ -5,8 +5,8 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_jwt_extended import create_access_token, create_refresh_token
 
-from app import accounts
-from app.ratelimit import allow, client_ip
+from app.accounts import auth as accounts
+from app.platform.ratelimit import allow, client_ip
 
 
 class SecurityApi(FabSecurityApi):

@@ -7,8 +7,8 @@ from flask import Response, abort, g, request
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app.extensions import db
-from app.storage import storage
+from app.platform.extensions import db
+from app.platform.storage import storage
 from models import Attachment, Declaration
 from permissions.scopes import visible_declarations
 

@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, abort, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app import attachments as files
-from app.workflow import STATUS_LABELS, history, perform, personal_data_archive
-from app.declarations import (
+from app.declaration import attachments as files
+from app.declaration.completeness import completeness
+from app.declaration.data import (
     Conflict,
     DeclarationData,
     SaveResult,
     clear_single,
-    completeness,
     delete_row,
     find_declaration,
     lookups,
@@ -24,10 +33,13 @@ from app.declarations import (
     save_row,
     save_single,
 )
-from app.extensions import db
-from app.sections import BY_KEY
-from app.uploads import UploadRefused
+from app.declaration.uploads import UploadRefused
+from app.platform.extensions import db
+from app.review.archive import personal_data_archive
+from app.review.history import history
+from app.review.workflow import STATUS_LABELS, perform
 from models import Attachment, Declaration
+from models.registry import BY_KEY
 from permissions.roles import APPLICANT_ROLE
 
 

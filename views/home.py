@@ -3,8 +3,8 @@ from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
 
-from app.declarations import find_declaration
-from app.extensions import db
+from app.declaration.data import find_declaration
+from app.platform.extensions import db
 from models import Declaration, Notification, Organisation
 from permissions.roles import APPLICANT_ROLE, ROLE_ORDER
 from permissions.scopes import visible_declarations, waiting_for

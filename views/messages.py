@@ -5,7 +5,7 @@ from flask import g
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select, update
 
-from app.extensions import db
+from app.platform.extensions import db
 from models import Notification
 
 

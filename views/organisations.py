@@ -10,13 +10,13 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.extensions import db
-from app.identity import credit_code_error, normalise_id_number, normalise_text
-from app.ratelimit import allow
-from views.base import ChineseFormsMixin
+from app.platform.extensions import db
+from app.platform.ratelimit import allow
 from models import Organisation
+from models.identity import credit_code_error, normalise_id_number, normalise_text
 from permissions.roles import DEPARTMENT_ROLE
 from permissions.scopes import assignable_parents, maintainable_units
+from views.base import ChineseFormsMixin
 
 
 class UnitScope(BaseFilter):

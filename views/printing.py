@@ -10,11 +10,12 @@ from flask import Response, abort, g, render_template, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app.declarations import DeclarationData, lookups
-from app.extensions import db
-from app.identity import mask_id_number
-from app.workflow import STATUS_LABELS, history
+from app.declaration.data import DeclarationData, lookups
+from app.platform.extensions import db
+from app.review.history import history
+from app.review.workflow import STATUS_LABELS
 from models import Declaration, DefenceArrangement, Organisation
+from models.identity import mask_id_number
 from permissions.scopes import visible_declarations
 from reports.content import blocks, header, photo_uri, qr_uri, verify_url
 from reports.pdf import render_pdf

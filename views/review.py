@@ -8,21 +8,34 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_appbuilder import BaseView, expose, has_access
-from sqlalchemy import func, not_, or_, select
+from sqlalchemy import func, select
 
-from app.declarations import Conflict, DeclarationData, lookups
-from app.extensions import db
-from app.identity import mask_id_number, normalise_id_number, normalise_text
-from app.reviewing import DEFENCE_HEADERS, import_defence_sheet
-from app.storage import storage
-from reports.exports import export_now, start_job
-from reports.workbooks import write_rows
-from app.workflow import STATUS_LABELS, STEPS, history, latest_changes, perform, steps_for
+from app.declaration.data import Conflict, DeclarationData, lookups
+from app.platform.extensions import db
+from app.platform.storage import storage
+from app.review.history import history, latest_changes
+from app.review.lists import filtered_query
+from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
+from app.review.workflow import STATUS_LABELS, STEPS, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
+from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer, visible_declarations, waiting_for
+from reports.exports import export_now, start_job
+from reports.workbooks import write_rows
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,31 +55,6 @@ def _filters() -> dict:
     out["sort"] = args.get("sort") if args.get("sort") in SORTS else "submitted"
     out["desc"] = args.get("desc", "1") == "1"
     return out
-
-
-def filtered_query(user, f: dict, search: str = ""):
-    stmt = (select(Declaration, Account, Organisation)
-            .join(Account, Account.id == Declaration.applicant_id)
-            .outerjoin(Organisation, Organisation.id == Declaration.unit_id)
-            .where(visible_declarations(user)))
-    if f["tab"] == "waiting":
-        stmt = stmt.where(waiting_for(user))
-    elif f["tab"] == "handled":
-        stmt = stmt.where(not_(waiting_for(user)))
-    if f["status"] in STATUS_LABELS:
-        stmt = stmt.where(Declaration.status == f["status"])
-    if f["series"]:
-        stmt = stmt.where(Declaration.series == f["series"])
-    if f["level"]:
-        stmt = stmt.where(Declaration.level == f["level"])
-    if f["year"].isdigit():
-        stmt = stmt.where(Declaration.year == int(f["year"]))
-    if f["unit"].isdigit():
-        stmt = stmt.where(Declaration.unit_id == int(f["unit"]))
-    if search:
-        found = normalise_id_number(search)
-        stmt = stmt.where(or_(Account.first_name.contains(search), Account.id_number == found))
-    return stmt
 
 
 class ReviewView(BaseView):

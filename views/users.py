@@ -8,9 +8,9 @@ from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
-from app.identity import normalise_text, phone_error
-from permissions.roles import PUBLIC_ROLE, ROLE_ORG_KIND
 from models import ORG_KINDS
+from models.identity import normalise_text, phone_error
+from permissions.roles import PUBLIC_ROLE, ROLE_ORG_KIND
 from views.account_forms import ValidPassword
 from views.base import ChineseFormsMixin
 

@@ -6,11 +6,11 @@ from flask import current_app, render_template, request
 from flask_appbuilder import BaseView, expose
 from sqlalchemy import select
 
-from app.declarations import DeclarationData, lookups
-from app.extensions import db
-from app.identity import normalise_text
-from app.ratelimit import allow, client_ip
+from app.declaration.data import DeclarationData, lookups
+from app.platform.extensions import db
+from app.platform.ratelimit import allow, client_ip
 from models import Account, Declaration, ReviewEvent
+from models.identity import normalise_text
 
 
 def mask_name(name: str) -> str:

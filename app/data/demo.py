@@ -1,0 +1,90 @@
+"""Demo data for `make run`: a small organisation tree and one account for
+every role. Never loaded in production (see `flask demo`)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from app.platform.extensions import db
+from models import Account, DeclarationYear, Organisation, TitleLevel, TitleSeries
+from permissions.roles import (
+    ADMIN_ROLE,
+    APPLICANT_ROLE,
+    COMMITTEE_ROLE,
+    DEPARTMENT_ROLE,
+    OFFICE_ROLE,
+    UNIT_ROLE,
+)
+
+DEMO_PASSWORD = "Demo2026"
+BUREAU = "天津市人力资源和社会保障局职称办"
+
+# (name, kind, parent name)
+ORGANISATIONS = [
+    (BUREAU, "bureau", None),
+    ("天津市工业和信息化局", "department", BUREAU),
+    ("天津市卫生健康委员会", "department", BUREAU),
+    ("天津市教育委员会", "department", BUREAU),
+    ("天津百利机械装备集团有限公司", "unit", "天津市工业和信息化局"),
+    ("天津市第一机床厂有限公司", "unit", "天津市工业和信息化局"),
+    ("天津市第一中心医院", "unit", "天津市卫生健康委员会"),
+    ("天津市第一中学", "unit", "天津市教育委员会"),
+    ("天津市职业技能公共实训中心", "unit", BUREAU),
+    ("天津市工程技术高级评委会", "committee", BUREAU),
+    ("天津市卫生技术高级评委会", "committee", BUREAU),
+    ("天津市中小学教师高级评委会", "committee", BUREAU),
+]
+COMMITTEE_SCOPE = {
+    "天津市工程技术高级评委会": (["05"], ["11", "12"]),
+    "天津市卫生技术高级评委会": (["04"], ["11", "12"]),
+    "天津市中小学教师高级评委会": (["25"], ["11", "12"]),
+}
+
+# (username, name, role, organisation, id number, phone)
+ACCOUNTS = [
+    ("120101199003070013", "张明", APPLICANT_ROLE, None, "120101199003070013", "13800000001"),
+    ("baili_hr", "李静", UNIT_ROLE, "天津百利机械装备集团有限公司", None, "13800000002"),
+    ("gxj_zc", "王强", DEPARTMENT_ROLE, "天津市工业和信息化局", None, "13800000003"),
+    ("gc_pwh", "赵敏", COMMITTEE_ROLE, "天津市工程技术高级评委会", None, "13800000004"),
+    ("ws_pwh", "孙倩", COMMITTEE_ROLE, "天津市卫生技术高级评委会", None, "13800000007"),
+    ("jy_pwh", "周航", COMMITTEE_ROLE, "天津市中小学教师高级评委会", None, "13800000008"),
+    ("zcb", "陈刚", OFFICE_ROLE, BUREAU, None, "13800000005"),
+    ("admin", "系统管理员", ADMIN_ROLE, None, None, "13800000006"),
+]
+
+
+def load_demo() -> list[tuple[str, str, str, str]]:
+    """Create what is missing; return (role, username, password, organisation) rows."""
+    orgs = {o.name: o for o in db.session.scalars(select(Organisation))}
+    for name, kind, parent in ORGANISATIONS:
+        if name not in orgs:
+            orgs[name] = Organisation(name=name, kind=kind, parent=orgs.get(parent))
+            db.session.add(orgs[name])
+    for name, (series_codes, level_codes) in COMMITTEE_SCOPE.items():
+        committee = orgs[name]
+        if not committee.series:
+            committee.series = list(db.session.scalars(select(TitleSeries).where(TitleSeries.code.in_(series_codes))))
+            committee.levels = list(db.session.scalars(select(TitleLevel).where(TitleLevel.code.in_(level_codes))))
+
+    year = date.today().year
+    if db.session.scalar(select(DeclarationYear.id).where(DeclarationYear.year == year)) is None:
+        db.session.add(DeclarationYear(year=year, opens_on=date(year, 1, 1), closes_on=date(year, 12, 31),
+                                       note="演示数据：全年开放"))
+
+    sm = current_app.appbuilder.sm
+    method = current_app.config["FAB_PASSWORD_HASH_METHOD"]
+    rows = []
+    for username, name, role, org, id_number, phone in ACCOUNTS:
+        if db.session.scalar(select(Account.id).where(Account.username == username)) is None:
+            db.session.add(Account(
+                username=username, first_name=name, last_name="", email=f"{username.lower()}@example.com",
+                active=True, password=generate_password_hash(DEMO_PASSWORD, method=method),
+                roles=[sm.find_role(role)], org=orgs.get(org), id_number=id_number, phone=phone,
+                password_changed_at=datetime.now(), agreement_accepted_at=datetime.now() if id_number else None,
+            ))
+        rows.append((role, username, DEMO_PASSWORD, org or "—"))
+    db.session.commit()
+    return rows

@@ -1,0 +1,343 @@
+"""Reading and writing a declaration's sections: dictionary lookups, the
+whole declaration's data, saving a page or a row with every check. Views
+call these; every write is one transaction."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import date, datetime
+
+from flask import g
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.platform.extensions import db
+from models import (
+    Attachment,
+    Declaration,
+    DeclarationYear,
+    DictItem,
+    Organisation,
+    TitleLevel,
+    TitleName,
+    TitleSeries,
+)
+from models.identity import InvalidIdNumber, parse_id_number
+from models.registry import BY_KEY, Section, applicable_sections
+from models.registry.fields import ChoiceField, Invalid, RowChoiceField
+from models.registry.rules import CheckContext
+
+
+class Conflict(RuntimeError):
+    """Someone else changed the declaration meanwhile."""
+
+
+def current_year() -> int:
+    """申报年度 of new declarations: the year whose window is open today (M4),
+    or the calendar year when the title office has opened none."""
+    today = date.today()
+    open_year = db.session.scalar(select(DeclarationYear.year).where(
+        DeclarationYear.opens_on <= today, DeclarationYear.closes_on >= today).order_by(DeclarationYear.year.desc()))
+    return open_year or today.year
+
+
+class Lookups:
+    """Dictionary entries and reference names, loaded once per request."""
+
+    def __init__(self):
+        items = db.session.execute(
+            select(DictItem.kind, DictItem.code, DictItem.name, DictItem.parent_code)
+            .where(DictItem.active.is_(True)).order_by(DictItem.kind, DictItem.sort_order, DictItem.id)
+        ).all()
+        self.items: dict[str, list] = defaultdict(list)
+        for kind, code, name, parent in items:
+            self.items[kind].append((code, name, parent))
+        self.series = db.session.execute(
+            select(TitleSeries.code, TitleSeries.name, TitleSeries.special_page)
+            .where(TitleSeries.active.is_(True)).order_by(TitleSeries.sort_order)).all()
+        levels = db.session.execute(select(TitleLevel.id, TitleLevel.code, TitleLevel.name, TitleLevel.parent_id)
+                                    .where(TitleLevel.active.is_(True)).order_by(TitleLevel.sort_order)).all()
+        parents = {lv.parent_id for lv in levels if lv.parent_id}
+        # Only the finest levels are chosen (正高级, 副高级, 中级, 助理级, 员级).
+        self.levels = [(lv.code, lv.name) for lv in levels if lv.id not in parents]
+        self.titles = db.session.execute(
+            select(TitleName.code, TitleName.name, TitleSeries.code, TitleLevel.code)
+            .join(TitleSeries, TitleName.series_id == TitleSeries.id)
+            .join(TitleLevel, TitleName.level_id == TitleLevel.id)
+            .where(TitleName.active.is_(True)).order_by(TitleName.code)).all()
+        # code → name per kind, and title code → (series, level): built once, asked per cell
+        self._names = {kind: {c: n for c, n, _ in entries} for kind, entries in self.items.items()}
+        self._names.update({
+            "title_series": {c: n for c, n, _ in self.series},
+            "title_level": {c: n for c, n in self.levels},
+            "title_name": {t[0]: t[1] for t in self.titles},
+        })
+        self._title_attrs = {t[0]: (t[2], t[3]) for t in self.titles}
+        self._org_names: dict[int, str | None] = {}
+
+    def options(self, kind: str, grouped: bool = False):
+        if kind == "title_series":
+            return [(None, [(c, n) for c, n, _ in self.series])]
+        if kind == "title_level":
+            return [(None, list(self.levels))]
+        if kind == "title_name":
+            return [(None, [(t[0], t[1]) for t in self.titles])]
+        entries = self.items.get(kind, [])
+        if not grouped:
+            return [(None, [(c, n) for c, n, _ in entries])]
+        children = defaultdict(list)
+        for code, name, parent in entries:
+            if parent:
+                children[parent].append((code, name))
+        groups = [(name, children[code]) for code, name, parent in entries if not parent and children[code]]
+        lone = [(code, name) for code, name, parent in entries if not parent and not children[code]]
+        return groups + ([(None, lone)] if lone else [])
+
+    def name(self, kind: str, code: str) -> str | None:
+        return self._names.get(kind, {}).get(code)
+
+    def title_attrs(self) -> dict[str, tuple[str, str]]:
+        """title code → (series code, level code), for the chained dropdowns."""
+        return self._title_attrs
+
+    def title_matches(self, title: str, series: str | None, level: str | None) -> bool:
+        return self._title_attrs.get(title) == (series, level)
+
+    def special_page(self, series_code: str | None) -> str | None:
+        return next((page for code, _, page in self.series if code == series_code), None)
+
+    def ref_name(self, target: str, value: int) -> str:
+        if target == "organisation":
+            if value not in self._org_names:
+                self._org_names[value] = db.session.scalar(select(Organisation.name).where(Organisation.id == value))
+            return self._org_names[value] or ""
+        return str(value)
+
+    def is_active_unit(self, org_id: int) -> bool:
+        return db.session.scalar(select(Organisation.id).where(
+            Organisation.id == org_id, Organisation.kind == "unit", Organisation.active.is_(True))) is not None
+
+
+def lookups() -> Lookups:
+    if "lookups" not in g:
+        g.lookups = Lookups()
+    return g.lookups
+
+
+class DeclarationData:
+    """Everything of one declaration, each section loaded once when first asked."""
+
+    def __init__(self, declaration: Declaration):
+        self.declaration = declaration
+        self._single: dict[str, object] = {}
+        self._rows: dict[str, list] = {}
+        self._attachments: dict | None = None
+
+    def single(self, key: str):
+        if key not in self._single:
+            model = BY_KEY[key].model
+            self._single[key] = db.session.scalar(select(model).where(model.declaration_id == self.declaration.id))
+        return self._single[key]
+
+    def rows(self, key: str) -> list:
+        if key not in self._rows:
+            model = BY_KEY[key].model
+            self._rows[key] = list(db.session.scalars(
+                select(model).where(model.declaration_id == self.declaration.id).order_by(model.position, model.id)))
+        return self._rows[key]
+
+    def attachments(self, section: str, kind: str, row_id: int | None = None) -> list[Attachment]:
+        if self._attachments is None:
+            self._attachments = defaultdict(list)
+            for a in db.session.scalars(select(Attachment).where(Attachment.declaration_id == self.declaration.id)
+                                        .order_by(Attachment.id)):
+                self._attachments[(a.section, a.row_id, a.kind)].append(a)
+        return self._attachments[(section, row_id, kind)]
+
+    @property
+    def account_birth_date(self) -> date | None:
+        try:
+            return parse_id_number(self.declaration.applicant.id_number)["birth_date"]
+        except (InvalidIdNumber, TypeError):
+            return None
+
+    @property
+    def special_page(self) -> str | None:
+        basic = self.single("basic")
+        return lookups().special_page(basic.series) if basic else None
+
+    def pages(self) -> list[Section]:
+        """The tabs, following the saved series (D16)."""
+        return applicable_sections(self.special_page)
+
+    def values(self, key: str, obj=None) -> dict:
+        obj = obj if obj is not None else self.single(key)
+        if obj is None:
+            return {}
+        return {f.name: getattr(obj, f.name) for f in BY_KEY[key].stored_fields}
+
+    def child_applies(self, section: Section) -> bool:
+        if section.when is None:
+            return True
+        other, allowed = section.when
+        return self.values(section.parent).get(other) in allowed
+
+    def derived(self, name: str):
+        """Values shown but never typed: from the account, the ID number, the declaration."""
+        decl, account = self.declaration, self.declaration.applicant
+        parsed = {}
+        try:
+            parsed = parse_id_number(account.id_number)
+        except (InvalidIdNumber, TypeError):
+            pass
+        basic = self.single("basic")
+        return {
+            "name": account.first_name,
+            "id_number": account.id_number,
+            "gender": parsed.get("gender"),
+            "birth_date": parsed["birth_date"].strftime("%Y-%m-%d") if parsed else None,
+            "phone": account.phone,
+            "year": decl.year,
+            "certificate_no": decl.certificate_no or "",
+            "committee_received": "是" if decl.committee_received else "否",
+            "received_date": decl.received_date.strftime("%Y-%m-%d") if decl.received_date else "",
+            "admin_post": basic.admin_post if basic else "",
+        }.get(name)
+
+
+def find_declaration(applicant_id: int, year: int | None = None) -> Declaration | None:
+    return db.session.scalar(select(Declaration).where(Declaration.applicant_id == applicant_id,
+                                                       Declaration.year == (year or current_year())))
+
+
+@dataclass
+class SaveResult:
+    obj: object | None = None
+    errors: dict[str, str] = dc_field(default_factory=dict)
+    #: what was typed, to show again when there are errors (nothing is lost)
+    typed: dict[str, str] = dc_field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_form(section: Section, form, data: DeclarationData, others: list) -> SaveResult:
+    """Parse and check what was typed for one page or row; no writing."""
+    result, values = SaveResult(), {}
+    lk = lookups()
+    for f in section.stored_fields:
+        raw = form.get(f.name, "")
+        result.typed[f.name] = raw
+        try:
+            values[f.name] = f.parse(raw)
+            if isinstance(f, ChoiceField):
+                f.check_choice(values[f.name], lk)
+        except Invalid as exc:
+            result.errors[f.name] = str(exc)
+            values[f.name] = None
+    for f in section.stored_fields:
+        if not f.applies(values):
+            values[f.name] = None          # a field that does not apply keeps nothing
+            result.errors.pop(f.name, None)
+        elif f.required and values[f.name] is None and f.name not in result.errors:
+            verb = "选择" if isinstance(f, (ChoiceField, RowChoiceField)) or f.name == "unit_id" else "填写"
+            result.errors[f.name] = f"请{verb}{f.label}"
+    context = CheckContext(values=values, others=others, data=data, lookups=lk)
+    for check in section.checks:
+        for name, message in check(context).items():
+            result.errors.setdefault(name, message)
+    result.obj = values
+    return result
+
+
+def touch(declaration: Declaration) -> None:
+    """Take the declaration's write lock: one UPDATE guarded by its version,
+    so concurrent writers queue (PostgreSQL row lock, SQLite write lock) and
+    a writer with a stale copy fails instead of overwriting. A declaration
+    not stored yet (the first save of 个人基本信息) is inserted here."""
+    if not declaration.editable:
+        raise Conflict("申报已提交，不能修改")
+    if declaration.id is None:
+        db.session.add(declaration)
+    else:
+        declaration.updated_at = datetime.now()
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise Conflict("该申报已被他人修改，请刷新后重试") from None
+
+
+def new_declaration(applicant) -> Declaration:
+    """This year's declaration, not stored until its first save."""
+    return Declaration(applicant=applicant, applicant_id=applicant.id, year=current_year(), status="draft")
+
+
+def save_single(declaration: Declaration, section: Section, form) -> SaveResult:
+    data = DeclarationData(declaration)
+    result = read_form(section, form, data, others=[])
+    if not result.ok:
+        return result
+    touch(declaration)
+    return _store(data.single(section.key) or section.model(declaration_id=declaration.id), result)
+
+
+def save_row(declaration: Declaration, section: Section, form, row=None) -> SaveResult:
+    data = DeclarationData(declaration)
+    others = [r for r in data.rows(section.key) if row is None or r.id != row.id]
+    result = read_form(section, form, data, others=others)
+    if not result.ok:
+        return result
+    touch(declaration)
+    model = section.model
+    if row is None:
+        count = db.session.scalar(select(func.count(model.id)).where(model.declaration_id == declaration.id))
+        if section.max_rows and count >= section.max_rows:
+            db.session.rollback()
+            result.errors["_form"] = f"{section.title}最多录入{section.max_rows}条"
+            return result
+        last = db.session.scalar(select(func.max(model.position)).where(model.declaration_id == declaration.id))
+        row = model(declaration_id=declaration.id, position=(last or 0) + 1)
+    return _store(row, result)
+
+
+def _store(obj, result: SaveResult) -> SaveResult:
+    """Write the checked values and commit (the caller holds the declaration's lock)."""
+    for name, value in result.obj.items():
+        setattr(obj, name, value)
+    db.session.add(obj)
+    db.session.commit()
+    result.obj = obj
+    return result
+
+
+def delete_row(declaration: Declaration, section: Section, row) -> list[str]:
+    """Delete a row and its attachments; returns the storage keys to remove after commit."""
+    touch(declaration)
+    keys = _delete_attachments(declaration, section.key, row.id)
+    db.session.delete(row)
+    db.session.commit()
+    return keys
+
+
+def clear_single(declaration: Declaration, section: Section) -> list[str]:
+    """删除 on a single page (D3): the page's values and attachments go."""
+    touch(declaration)
+    obj = DeclarationData(declaration).single(section.key)
+    keys = _delete_attachments(declaration, section.key, None)
+    if obj is not None:
+        db.session.delete(obj)
+    db.session.commit()
+    return keys
+
+
+def _delete_attachments(declaration, section_key, row_id) -> list[str]:
+    found = list(db.session.scalars(select(Attachment).where(
+        Attachment.declaration_id == declaration.id, Attachment.section == section_key,
+        Attachment.row_id.is_(None) if row_id is None else Attachment.row_id == row_id)))
+    for a in found:
+        db.session.delete(a)
+    return [a.storage_key for a in found]

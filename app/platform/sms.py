@@ -1,0 +1,78 @@
+"""Sending SMS through a pluggable backend (PRODUCT A9).
+
+- console: appends each message as one JSON line {"phone", "text", "time"}
+  to SMS_OUTBOX and logs it (masked), for developers and tests;
+- http: POSTs to a configured gateway (SMS_HTTP_URL), the body made from
+  SMS_HTTP_TEMPLATE with {phone} and {text} filled in (JSON-escaped).
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+
+from models.identity import mask_phone
+
+log = logging.getLogger(__name__)
+
+
+class SmsError(RuntimeError):
+    pass
+
+
+class ConsoleBackend:
+    def __init__(self, outbox: str):
+        self.outbox = Path(outbox)
+
+    def send(self, phone: str, text: str) -> None:
+        self.outbox.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"phone": phone, "text": text, "time": datetime.now().isoformat(timespec="seconds")},
+                          ensure_ascii=False)
+        with self.outbox.open("a", encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)  # several workers append to one file
+            f.write(line + "\n")
+        log.info("SMS to %s written to %s", mask_phone(phone), self.outbox)
+
+
+class HttpBackend:
+    def __init__(self, url: str, template: str, token: str | None, timeout: int):
+        if not url:
+            raise SmsError("SMS_BACKEND=http needs SMS_HTTP_URL")
+        self.url, self.template, self.token, self.timeout = url, template, token, timeout
+
+    def send(self, phone: str, text: str) -> None:
+        def esc(v):
+            return json.dumps(v, ensure_ascii=False)[1:-1]
+
+        body = self.template.replace("{phone}", esc(phone)).replace("{text}", esc(text))
+        req = urllib.request.Request(self.url, data=body.encode("utf-8"), method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
+        if self.token:
+            req.add_header("Authorization", f"Bearer {self.token}")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (configured URL)
+                if resp.status >= 300:
+                    raise SmsError(f"gateway answered {resp.status}")
+        except OSError as exc:
+            raise SmsError(str(exc)) from exc
+        log.info("SMS to %s sent through the gateway", mask_phone(phone))
+
+
+def backend():
+    cfg = current_app.config
+    name = cfg["SMS_BACKEND"]
+    if name == "console":
+        return ConsoleBackend(cfg["SMS_OUTBOX"])
+    if name == "http":
+        return HttpBackend(cfg["SMS_HTTP_URL"], cfg["SMS_HTTP_TEMPLATE"], cfg["SMS_HTTP_TOKEN"],
+                           cfg["SMS_HTTP_TIMEOUT"])
+    raise SmsError(f"unknown SMS_BACKEND {name!r}")
+
+
+def send_sms(phone: str, text: str) -> None:
+    backend().send(phone, current_app.config["SMS_SIGNATURE"] + text)

@@ -1,0 +1,98 @@
+"""A declaration's history (审批流程) and what changed between two
+submissions (B4): each submission stores a snapshot of the data as people
+read it; two snapshots compare field by field and row by row."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.declaration.data import DeclarationData, lookups
+from app.platform.extensions import db
+from models import Attachment, Declaration, ReviewEvent
+from models.registry import SECTIONS
+
+
+def history(declaration: Declaration) -> list[ReviewEvent]:
+    return list(db.session.scalars(select(ReviewEvent).where(ReviewEvent.declaration_id == declaration.id)
+                                   .order_by(ReviewEvent.id)))
+
+
+def snapshot_of(data: DeclarationData) -> dict:
+    """The declaration as people read it: section → {label: value} or rows."""
+    lk = lookups()
+    out = {}
+    for section in SECTIONS:
+        if section.many:
+            rows = [{f.label: f.display(getattr(r, f.name), lk) for f in section.stored_fields}
+                    | {"_id": r.id} for r in data.rows(section.key)]
+            if rows:
+                out[section.key] = rows
+        else:
+            obj = data.single(section.key)
+            if obj is not None:
+                out[section.key] = {f.label: f.display(getattr(obj, f.name), lk) for f in section.stored_fields}
+    files = db.session.scalars(select(Attachment).where(Attachment.declaration_id == data.declaration.id))
+    out["_attachments"] = sorted(f"{a.section}/{a.kind}/{a.row_id or ''}/{a.original_name}#{a.id}" for a in files)
+    return out
+
+
+@dataclass
+class Change:
+    section: str
+    what: str          # "修改", "新增", "删除"
+    detail: str
+
+
+def changes_between(old: dict, new: dict) -> list[Change]:
+    """Field by field and row by row, what differs between two snapshots."""
+    titles = {s.key: s.title for s in SECTIONS}
+    changes = []
+    for key in [s.key for s in SECTIONS]:
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        title = titles[key]
+        if isinstance(before or after, list):
+            old_rows = {r["_id"]: r for r in before or []}
+            new_rows = {r["_id"]: r for r in after or []}
+            for row_id, row in new_rows.items():
+                if row_id not in old_rows:
+                    changes.append(Change(title, "新增", _row_text(row)))
+                elif row != old_rows[row_id]:
+                    for label in row:
+                        if label != "_id" and row[label] != old_rows[row_id].get(label):
+                            changes.append(Change(title, "修改", f"{label}：{old_rows[row_id].get(label) or '（空）'}"
+                                                                  f" → {row[label] or '（空）'}"))
+            for row_id, row in old_rows.items():
+                if row_id not in new_rows:
+                    changes.append(Change(title, "删除", _row_text(row)))
+        else:
+            before, after = before or {}, after or {}
+            for label in dict.fromkeys([*before, *after]):
+                if before.get(label) != after.get(label):
+                    changes.append(Change(title, "修改", f"{label}：{before.get(label) or '（空）'} → "
+                                                          f"{after.get(label) or '（空）'}"))
+    old_files, new_files = set(old.get("_attachments", [])), set(new.get("_attachments", []))
+    for name in sorted(new_files - old_files):
+        changes.append(Change("附件", "新增", name.split("/")[-1].split("#")[0]))
+    for name in sorted(old_files - new_files):
+        changes.append(Change("附件", "删除", name.split("/")[-1].split("#")[0]))
+    return changes
+
+
+def _row_text(row: dict) -> str:
+    return "，".join(f"{k}：{v}" for k, v in row.items() if k != "_id" and v)
+
+
+def latest_changes(declaration: Declaration) -> list[Change] | None:
+    """Changes since the previous submission; None when there was only one."""
+    snapshots = db.session.scalars(select(ReviewEvent.snapshot).where(
+        ReviewEvent.declaration_id == declaration.id, ReviewEvent.action == "submit")
+        .order_by(ReviewEvent.id.desc()).limit(2)).all()
+    if len(snapshots) < 2:
+        return None
+    return changes_between(json.loads(snapshots[1]), json.loads(snapshots[0]))
+
+

@@ -1,0 +1,100 @@
+"""Reviewers' files: the rows of the list export (P5) and the committee's
+答辩安排 import (W6), checked row by row and imported all or nothing."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.declaration.data import lookups
+from app.platform.extensions import db
+from app.review.workflow import STATUS_LABELS
+from models import Account, Declaration, DefenceArrangement
+from models.identity import InvalidIdNumber, mask_id_number, mask_phone, parse_id_number
+
+EXPORT_HEADERS = ["序号", "姓名", "身份证号", "手机号", "工作单位", "申报专业技术系列", "申报专业技术级别", "申报年度", "状态",
+                  "提交时间", "证书编号"]
+DEFENCE_HEADERS = ["身份证号", "答辩时间", "答辩地点", "答辩分组", "备注"]
+DEFENCE_LIMITS = {"答辩时间": 50, "答辩地点": 100, "答辩分组": 50, "备注": 200}
+
+
+def list_rows_for_export(rows, full_identifiers: bool = False):
+    """The header, then one row per declaration; ID numbers and phones masked
+    unless the exporting role may see them (B8). A generator: rows stream."""
+    lk = lookups()
+    yield EXPORT_HEADERS
+    for number, (declaration, account, unit) in enumerate(rows, 1):
+        id_number = account.id_number if full_identifiers else mask_id_number(account.id_number)
+        phone = account.phone if full_identifiers else mask_phone(account.phone)
+        yield [number, account.first_name, id_number or "", phone or "",
+               unit.name if unit else "", lk.name("title_series", declaration.series) or "",
+               lk.name("title_level", declaration.level) or "", declaration.year,
+               STATUS_LABELS[declaration.status],
+               declaration.submitted_at.strftime("%Y-%m-%d %H:%M") if declaration.submitted_at else "",
+               declaration.certificate_no or ""]
+
+
+def import_defence_sheet(raw: bytes, user) -> tuple[list[str], int | None]:
+    """Return (errors, None) when any row is wrong, or ([], number imported)."""
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a bad file)
+        return ["文件不是有效的Excel（.xlsx）文件，请使用导入模板"], None
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows:
+        return ["表格是空的"], None
+    header = [str(c or "").strip() for c in rows[0]]
+    missing = [h for h in DEFENCE_HEADERS[:3] if h not in header]
+    if missing:
+        return [f"第1行缺少列：{'、'.join(missing)}（请使用导入模板）"], None
+    index = {h: header.index(h) for h in DEFENCE_HEADERS if h in header}
+    errors, found, seen = [], [], set()
+    for number, row in enumerate(rows[1:], start=2):
+        values = {h: _text(row[i] if i < len(row) else None) for h, i in index.items()}
+        if not any(values.values()):
+            continue
+        try:
+            id_number = parse_id_number(values["身份证号"])["id_number"]
+        except InvalidIdNumber as exc:
+            errors.append(f"第{number}行：{exc}")
+            continue
+        if id_number in seen:
+            errors.append(f"第{number}行：身份证号与前面的行重复")
+            continue
+        seen.add(id_number)
+        problems = [f"{h}不能为空" for h in ("答辩时间", "答辩地点") if not values.get(h)]
+        problems += [f"{h}不能超过{n}个字" for h, n in DEFENCE_LIMITS.items() if len(values.get(h, "")) > n]
+        declaration = db.session.scalar(
+            select(Declaration).join(Account, Account.id == Declaration.applicant_id)
+            .where(Account.id_number == id_number, Declaration.committee_id == user.org_id,
+                   Declaration.committee_received.is_(True)).order_by(Declaration.year.desc()))
+        if declaration is None:
+            problems.append("本评委会没有已接收的该申报人的申报")
+        if problems:
+            errors.append(f"第{number}行（{mask_id_number(id_number)}）：" + "；".join(problems))
+            continue
+        found.append((declaration, values))
+    if errors:
+        return errors, None
+    if not found:
+        return ["表格中没有答辩安排"], None
+    for declaration, values in found:
+        arrangement = db.session.scalar(select(DefenceArrangement).where(
+            DefenceArrangement.declaration_id == declaration.id)) or DefenceArrangement(declaration_id=declaration.id)
+        arrangement.time, arrangement.place = values["答辩时间"], values["答辩地点"]
+        arrangement.group, arrangement.note = values.get("答辩分组", ""), values.get("备注", "")
+        arrangement.imported_by, arrangement.imported_at = user.id, datetime.now()
+        db.session.add(arrangement)
+    db.session.commit()
+    return [], len(found)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return " ".join(str(value).split())

@@ -1,0 +1,278 @@
+"""The review workflow (PRODUCT §4, W1–W8): states and steps written once as
+data, and `perform`, the only code that changes a declaration's state.
+
+A step is one transaction: the new state, the history row (with a snapshot
+of the data at each submission), the notification, and the version check
+that makes the second of two simultaneous reviewers fail cleanly."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import has_request_context, request
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.declaration.completeness import completeness
+from app.declaration.data import Conflict, DeclarationData
+from app.platform.extensions import db
+from app.review.history import snapshot_of
+from app.review.notifications import deliver_notifications
+from models import (
+    Attachment,
+    CertificateCounter,
+    Declaration,
+    DeclarationYear,
+    Notification,
+    Organisation,
+    ReviewEvent,
+    TitleLevel,
+    TitleSeries,
+)
+from models.registry import SECTIONS
+from permissions.roles import (
+    APPLICANT_ROLE,
+    COMMITTEE_ROLE,
+    DEPARTMENT_ROLE,
+    OFFICE_ROLE,
+    UNIT_ROLE,
+)
+from permissions.scopes import REVIEW_SCOPE
+
+STATUS_LABELS = {
+    "draft": "填写中",
+    "unit_review": "待单位审核",
+    "dept_review": "待主管部门审核",
+    "committee_receive": "待评委会接收",
+    "committee_review": "待评委会评审",
+    "office_review": "待职称办审批",
+    "approved": "已通过",
+    "rejected": "评审未通过",
+    "returned": "已退回",
+}
+EDITABLE = ("draft", "returned")
+
+#: how far a declaration has come; a reviewer sees it once it reached their stage
+STAGES = {"unit_review": 1, "dept_review": 2, "committee_receive": 3, "committee_review": 3, "office_review": 4,
+          "approved": 5, "rejected": 5}
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    label: str
+    source: str
+    target: str
+    role: str
+    #: a reason is required (returns, 不通过)
+    reason: bool = False
+
+
+STEPS: tuple[Step, ...] = (
+    Step("submit", "提交", "draft", "unit_review", APPLICANT_ROLE),
+    Step("submit", "重新提交", "returned", "unit_review", APPLICANT_ROLE),
+    Step("approve", "审核通过", "unit_review", "dept_review", UNIT_ROLE),
+    Step("return", "退回", "unit_review", "returned", UNIT_ROLE, reason=True),
+    Step("approve", "审核通过", "dept_review", "committee_receive", DEPARTMENT_ROLE),
+    Step("return", "退回", "dept_review", "returned", DEPARTMENT_ROLE, reason=True),
+    Step("receive", "接收", "committee_receive", "committee_review", COMMITTEE_ROLE),
+    Step("return", "退回", "committee_receive", "returned", COMMITTEE_ROLE, reason=True),
+    Step("pass", "评审通过", "committee_review", "office_review", COMMITTEE_ROLE),
+    Step("fail", "评审不通过", "committee_review", "rejected", COMMITTEE_ROLE, reason=True),
+    Step("return", "退回", "committee_review", "returned", COMMITTEE_ROLE, reason=True),
+    Step("approve", "审批通过", "office_review", "approved", OFFICE_ROLE),
+    Step("return", "退回", "office_review", "returned", OFFICE_ROLE, reason=True),
+)
+STEP_INDEX = {(s.source, s.action): s for s in STEPS}
+
+
+class InvalidStep(Conflict):
+    """The step is not allowed: wrong state, wrong role, or not this person's declaration."""
+
+
+def steps_for(declaration: Declaration, user) -> list[Step]:
+    """The steps `user` may take on `declaration` now (for the buttons)."""
+    return [s for s in STEPS if s.source == declaration.status and acts_for(user, declaration, s)]
+
+
+def acts_for(user, declaration: Declaration, step: Step) -> bool:
+    roles = user.role_names
+    if step.role not in roles:
+        return False
+    if step.role == APPLICANT_ROLE:
+        return declaration.applicant_id == user.id
+    if step.role == OFFICE_ROLE:
+        return True
+    column = REVIEW_SCOPE[step.role][1]
+    return user.org_id is not None and getattr(declaration, column) == user.org_id
+
+
+# -- the one function that changes a declaration's state ---------------------
+
+def perform(declaration: Declaration, action: str, user, opinion: str = "",
+            expected_version: int | None = None) -> ReviewEvent:
+    """Take one step and commit it, with its history row and notification.
+
+    Raises InvalidStep for a step not in the table (or not this person's),
+    Conflict when someone else acted first."""
+    if expected_version is not None and declaration.version != expected_version:
+        raise Conflict("该申报已被他人处理，请刷新后重试")
+    step = STEP_INDEX.get((declaration.status, action))
+    if step is None or not acts_for(user, declaration, step):
+        raise InvalidStep("当前状态下不能进行此操作，请刷新后重试")
+    opinion = " ".join((opinion or "").split())[:500]
+    if step.reason and not opinion:
+        raise InvalidStep(f"请填写{'退回原因' if action == 'return' else '意见'}")
+
+    session_info = db.session.info
+    session_info["workflow"] = True   # the guards below let this function, and only it, change the state
+    try:
+        return _apply(declaration, step, user, opinion)
+    except StaleDataError:
+        # Another transaction changed the declaration since it was read: the
+        # version-guarded UPDATE matched no row (W7).
+        db.session.rollback()
+        raise Conflict("该申报已被他人处理，请刷新后重试") from None
+    finally:
+        session_info.pop("workflow", None)
+
+
+def _apply(declaration: Declaration, step: Step, user, opinion: str) -> ReviewEvent:
+    action = step.action
+    source = declaration.status
+    snapshot = None
+    if action == "submit":
+        data = DeclarationData(declaration)   # loaded once for the checks, the route and the snapshot
+        _check_submission(declaration, data)
+        _record_route(declaration, data)
+        snapshot = json.dumps(snapshot_of(data), ensure_ascii=False)
+    target = step.target
+    if target == "dept_review" and declaration.department_id is None:
+        target = "committee_receive"   # a unit directly under the bureau skips the department (W2)
+    if action == "receive":
+        declaration.committee_received = True
+        declaration.received_date = date.today()
+    if target == "approved":
+        declaration.certificate_no = next_certificate_number(declaration)
+    declaration.status = target
+    declaration.reached = max(declaration.reached or 0, STAGES.get(target, 0))
+    org = getattr(user, "org", None)
+    record = ReviewEvent(
+        declaration_id=declaration.id, action=action, from_status=source, to_status=target, actor_id=user.id,
+        actor_name=user.first_name, org_id=org.id if org else None,
+        org_name=org.name if org else ("申报人" if step.role == APPLICANT_ROLE else ""), opinion=opinion,
+        ip=(request.remote_addr or "") if has_request_context() else "", snapshot=snapshot)
+    db.session.add(record)
+    db.session.add(Notification(account_id=declaration.applicant_id, declaration_id=declaration.id,
+                                text=_notice(declaration, step, target, org, opinion)))
+    db.session.commit()
+    deliver_notifications(declaration.applicant_id)
+    return record
+
+
+def _notice(declaration, step, target, org, opinion) -> str:
+    year = f"您的{declaration.year}年度职称申报"
+    if step.action == "submit":
+        return f"{year}已提交，等待单位审核。"
+    if step.action == "return":
+        return f"{year}被{org.name if org else ''}退回，原因：{opinion}。请修改后重新提交。"
+    if target == "approved":
+        return f"{year}已审批通过，证书编号{declaration.certificate_no}。"
+    if target == "rejected":
+        return f"{year}评审未通过。意见：{opinion}"
+    return f"{year}已由{org.name if org else ''}{step.label}，当前状态：{STATUS_LABELS[target]}。"
+
+
+# -- submission (W1) ---------------------------------------------------------
+
+def _check_submission(declaration: Declaration, data: DeclarationData) -> None:
+    window = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == declaration.year))
+    today = date.today()
+    if window is None or not window.opens_on <= today <= window.closes_on:
+        span = f"（{window.opens_on:%Y-%m-%d}至{window.closes_on:%Y-%m-%d}）" if window else ""
+        raise InvalidStep(f"{declaration.year}年度不在申报时间内{span}，不能提交")
+    missing = sum(len(r.gaps) for r in completeness(data))
+    if missing:
+        raise InvalidStep(f"还有{missing}项必填内容或附件未完成，请先在完整性检查中补齐")
+
+
+def _record_route(declaration: Declaration, data: DeclarationData) -> None:
+    """Unit, department and committee are fixed at each submission."""
+    basic = data.single("basic")
+    unit = db.session.get(Organisation, basic.unit_id)
+    if unit is None or unit.kind != "unit" or not unit.active:
+        raise InvalidStep("工作单位已停用或不存在，请重新选择工作单位")
+    committee = find_committee(basic.series, basic.level)
+    if committee is None:
+        raise InvalidStep("暂无评审该系列和级别的评委会，请联系职称办")
+    declaration.unit_id = unit.id
+    declaration.department_id = unit.department.id if unit.department else None
+    declaration.committee_id = committee.id
+    declaration.series, declaration.level = basic.series, basic.level
+    declaration.submitted_at = datetime.now()
+
+
+def find_committee(series_code: str, level_code: str) -> Organisation | None:
+    return db.session.scalar(
+        select(Organisation).where(Organisation.kind == "committee", Organisation.active.is_(True),
+                                   Organisation.series.any(TitleSeries.code == series_code),
+                                   Organisation.levels.any(TitleLevel.code == level_code))
+        .order_by(Organisation.id))
+
+
+# -- 证书编号 -------------------------------------------------------------------
+
+def next_certificate_number(declaration: Declaration) -> str:
+    """Year, series code and a five-digit sequence: 2026-05-00001. The counter
+    row is updated in the approving transaction, so concurrent approvals queue
+    on it and never get the same number."""
+    key = {"year": declaration.year, "series": declaration.series}
+    for _ in range(3):
+        changed = db.session.execute(update(CertificateCounter).filter_by(**key)
+                                     .values(last=CertificateCounter.last + 1)).rowcount
+        if changed:
+            last = db.session.scalar(select(CertificateCounter.last).filter_by(**key))
+            return f"{declaration.year}-{declaration.series}-{last:05d}"
+        try:
+            with db.session.begin_nested():
+                db.session.add(CertificateCounter(last=0, **key))
+        except IntegrityError:
+            pass  # another approval created it meanwhile; update it now
+    raise Conflict("证书编号生成失败，请重试")
+
+
+# -- guards: nothing changes a state, a locked declaration or the history ----
+
+def _declaration_locked(session: Session, declaration_id: int) -> bool:
+    with session.no_autoflush:
+        status = session.execute(select(Declaration.status).where(Declaration.id == declaration_id)).scalar()
+    return status is not None and status not in EDITABLE
+
+
+@event.listens_for(Session, "before_flush")
+def _guard(session: Session, flush_context, instances) -> None:
+    if session.info.get("workflow"):
+        return
+    section_models = tuple(s.model for s in SECTIONS)
+    for obj in session.new:
+        if isinstance(obj, Declaration) and obj.status not in (None, "draft"):
+            raise InvalidStep("新的申报只能从填写中开始")
+    for obj in session.dirty:
+        if isinstance(obj, Declaration):
+            history = inspect(obj).attrs
+            for name in ("status", "certificate_no", "committee_received", "received_date", "unit_id",
+                         "department_id", "committee_id", "reached"):
+                if history[name].history.has_changes():
+                    raise InvalidStep("申报状态只能通过审核流程改变")
+        if isinstance(obj, ReviewEvent):
+            raise InvalidStep("审批记录不能修改")
+    for obj in session.deleted:
+        if isinstance(obj, ReviewEvent):
+            raise InvalidStep("审批记录不能删除")
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, (*section_models, Attachment)) and obj.declaration_id and \
+                _declaration_locked(session, obj.declaration_id):
+            raise Conflict("申报已提交，不能修改")

@@ -1,0 +1,144 @@
+"""Login (A6), lock-out, sessions on the server (ASVS V3), JSON login."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+
+from app.platform.extensions import db
+from models import Account
+from tests.conftest import APPLICANT_ID, csrf_token, login, logout, page_text
+
+COOKIE = "zc_session"
+
+
+def cookie(client):
+    c = client.get_cookie(COOKIE)
+    return c.value if c else None
+
+
+def test_login_and_home(client):
+    response = login(client, APPLICANT_ID)
+    assert response.status_code == 302
+    html = page_text(client.get("/"))
+    assert "您好，张明" in html and "我的申报" in html
+    assert "1201**********0013" in html and "120101199003070013" not in html
+
+
+def test_lowercase_x_logs_in(app, client):
+    with app.app_context():
+        user = db.session.scalar(select(Account).where(Account.username == APPLICANT_ID))
+        user.username = user.id_number = "11010519491231002X"
+        db.session.commit()
+    assert login(client, "11010519491231002x").status_code == 302
+
+
+def test_every_demo_role_sees_its_work_area(client):
+    for username, marker in [("baili_hr", "单位审核工作区"), ("gxj_zc", "主管部门工作区"), ("gc_pwh", "评委会工作区"),
+                             ("zcb", "职称办工作区"), ("admin", "管理员工作区")]:
+        assert login(client, username).status_code == 302, username
+        html = page_text(client.get("/"))
+        assert marker in html
+        assert ("后台管理" if username == "admin" else "目前没有待您处理的申报") in html
+        logout(client)
+
+
+def test_bad_login_messages(client):
+    response = login(client, APPLICANT_ID, password="wrong1234")
+    assert response.status_code == 400
+    assert "账号或密码错误" in page_text(response)
+    assert APPLICANT_ID in page_text(response)  # the typed ID is kept
+    unknown = login(client, "11010519491231002X", password="wrong1234")
+    # The same answer for an unknown account: nothing tells accounts apart.
+    assert unknown.status_code == response.status_code
+    assert page_text(unknown).count("账号或密码错误") == page_text(response).count("账号或密码错误") == 1
+    response = login(client, APPLICANT_ID, captcha="NOPE")
+    assert response.status_code == 400 and "图形验证码错误" in page_text(response)
+    response = client.post("/login/", data={"csrf_token": csrf_token(client, "/login/")})
+    html = page_text(response)
+    assert "请输入身份证号" in html and "请输入密码" in html and "请输入验证码" in html
+
+
+def test_five_failures_lock_fifteen_minutes(app, client):
+    for _ in range(4):
+        login(client, APPLICANT_ID, password="wrong1234")
+    response = login(client, APPLICANT_ID, password="wrong1234")
+    assert "账号已锁定" in page_text(response)
+    response = login(client, APPLICANT_ID)  # right password, still locked
+    assert response.status_code == 400 and "账号已锁定" in page_text(response)
+    with app.app_context():
+        user = db.session.scalar(select(Account).where(Account.username == APPLICANT_ID))
+        assert timedelta(minutes=14) < user.locked_until - datetime.now() <= timedelta(minutes=15)
+        user.locked_until = datetime.now() - timedelta(seconds=1)
+        db.session.commit()
+    assert login(client, APPLICANT_ID).status_code == 302
+
+
+def test_session_id_renewed_at_login_and_useless_after_logout(app, client):
+    client.get("/login/")
+    before = cookie(client)
+    assert login(client, APPLICANT_ID).status_code == 302
+    after = cookie(client)
+    assert after and after != before
+    assert client.get("/").status_code == 200
+    logout(client)
+    replay = app.test_client()
+    replay.set_cookie(COOKIE, after)
+    response = replay.get("/")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
+def test_session_cookie_is_httponly_samesite(app):
+    fresh = app.test_client()
+    response = fresh.get("/login/")
+    raw = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE)][0]
+    assert "HttpOnly" in raw and "SameSite=Lax" in raw and "Secure" not in raw
+    assert app.config["SESSION_IDLE_MINUTES"] == 30
+
+
+def test_idle_session_ends(app, client):
+    login(client, APPLICANT_ID)
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        db.session.execute(text("UPDATE kv_entry SET expires_at = 0 WHERE key LIKE 'session:%'"))
+        db.session.commit()
+    response = client.get("/")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
+def test_logout_needs_post_with_csrf(client):
+    login(client, APPLICANT_ID)
+    assert client.get("/logout/").status_code == 405
+    assert client.post("/logout/").status_code == 400  # no CSRF token
+    assert client.get("/").status_code == 200         # still logged in
+
+
+def test_login_rate_limited_per_ip(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "3 per minute")
+    for _ in range(3):
+        login(client, APPLICANT_ID, password="wrong1234")
+    response = login(client, APPLICANT_ID)
+    assert response.status_code == 429 and "操作过于频繁" in page_text(response)
+
+
+def test_json_login_follows_the_same_rules(app, client, monkeypatch):
+    ok = client.post("/api/v1/security/login", json={"username": APPLICANT_ID.lower(), "password": "Demo2026"})
+    assert ok.status_code == 200 and "access_token" in ok.json
+    for _ in range(5):
+        bad = client.post("/api/v1/security/login", json={"username": APPLICANT_ID, "password": "wrong1234"})
+        assert bad.status_code == 401
+    locked = client.post("/api/v1/security/login", json={"username": APPLICANT_ID, "password": "Demo2026"})
+    assert locked.status_code == 401 and "锁定" in locked.json["message"]
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "1 per minute")
+    app.appbuilder.sm.limiter.reset()
+    client.post("/api/v1/security/login", json={"username": "zcb", "password": "Demo2026"})
+    limited = client.post("/api/v1/security/login", json={"username": "zcb", "password": "Demo2026"})
+    assert limited.status_code == 429
+    assert client.post("/api/v1/security/login", data="x").status_code in (400, 429)
+
+
+def test_inactive_account_cannot_log_in(app, client):
+    with app.app_context():
+        user = db.session.scalar(select(Account).where(Account.username == "baili_hr"))
+        user.active = False
+        db.session.commit()
+    response = login(client, "baili_hr")
+    assert response.status_code == 400 and "账号或密码错误" in page_text(response)

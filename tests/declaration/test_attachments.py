@@ -1,0 +1,179 @@
+"""Attachments (D17, B3): the content decides, bombs are refused, phone
+photos are turned upright, stripped and made to fit, counts hold, and a
+failed upload leaves nothing behind."""
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.platform.extensions import db
+from models import Attachment
+from tests import images
+from tests.conftest import APPLICANT_ID, login
+from tests.declaring import ROWS, basic, post, row_ids, upload
+
+
+@pytest.fixture
+def applicant(app, client):
+    login(client, APPLICANT_ID)
+    assert post(client, "/declaration/basic", basic(app)).status_code == 302
+    return client
+
+
+def stored_files(app):
+    root = Path(app.config["UPLOAD_DIR"])
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def count_rows(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count(Attachment.id)))
+
+
+def fetch(client, response):
+    return client.get(response.json["attachment"]["url"])
+
+
+def test_jpeg_upload_preview_download_delete(app, applicant):
+    response = upload(applicant, "basic", "photo", content=images.jpeg(), name="我的照片.jpg")
+    assert response.status_code == 200 and response.json["ok"]
+    served = fetch(applicant, response)
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Cache-Control"] == "no-store"
+    assert served.headers["Content-Disposition"].startswith("inline")
+    assert "%E6%88%91%E7%9A%84%E7%85%A7%E7%89%87.jpg" in served.headers["Content-Disposition"]
+    download = applicant.get(response.json["attachment"]["url"] + "?download=1")
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    files = stored_files(app)
+    assert len(files) == 1 and "static" not in str(files[0]) and "我的照片" not in files[0].name
+    from tests.conftest import csrf_token
+    token = csrf_token(applicant, "/declaration/basic")
+    assert applicant.post(response.json["attachment"]["delete_url"], data={"csrf_token": token}).json["ok"]
+    assert stored_files(app) == [] and count_rows(app) == 0
+
+
+def test_png_is_converted(app, applicant):
+    response = upload(applicant, "basic", "photo", content=images.png(), name="scan.png")
+    assert response.json["ok"]
+    image = Image.open(io.BytesIO(fetch(applicant, response).data))
+    assert image.format == "JPEG" and image.mode == "RGB"
+
+
+def test_phone_photo_is_made_to_fit(app, applicant):
+    raw = images.noisy_jpeg()
+    assert len(raw) > 2_000_000
+    response = upload(applicant, "basic", "photo", content=raw, name="IMG_0001.JPG")
+    assert response.json["ok"], response.json
+    data = fetch(applicant, response).data
+    assert len(data) < 500 * 1024
+    assert response.json["attachment"]["size"] == len(data)
+
+
+def test_exif_orientation_applied_and_metadata_dropped(app, applicant):
+    response = upload(applicant, "basic", "photo", content=images.phone_photo_with_gps())
+    image = Image.open(io.BytesIO(fetch(applicant, response).data))
+    assert image.size == (300, 600)          # turned upright
+    assert dict(image.getexif()) == {}      # no GPS, no maker, no orientation left
+
+
+@pytest.mark.parametrize("kind", list(images.fakes()))
+def test_not_an_image_is_refused_whatever_its_name(app, applicant, kind):
+    response = upload(applicant, "basic", "photo", content=images.fakes()[kind], name="x.jpg")
+    assert response.status_code == 400 and not response.json["ok"]
+    assert "JPG或PNG" in response.json["message"] or "损坏" in response.json["message"]
+    assert stored_files(app) == [] and count_rows(app) == 0
+
+
+def test_decompression_bomb_refused(app, applicant):
+    response = upload(applicant, "basic", "photo", content=images.bomb_png(), name="small.png")
+    assert response.status_code == 400 and "像素过大" in response.json["message"]
+    assert stored_files(app) == [] and count_rows(app) == 0
+
+
+def test_empty_and_missing_file(app, applicant):
+    assert upload(applicant, "basic", "photo", content=b"").json["message"] == "文件是空的，请重新选择"
+    from tests.conftest import csrf_token
+    response = applicant.post("/declaration/files", data={"section": "basic", "kind": "photo",
+                                                          "csrf_token": csrf_token(applicant, "/declaration/basic")})
+    assert response.status_code == 400 and "请选择要上传的图片" in response.json["message"]
+
+
+def test_counts_are_enforced_on_the_server(app, applicant):
+    assert upload(applicant, "basic", "id_card").json["ok"]
+    second = upload(applicant, "basic", "id_card")
+    assert second.status_code == 400 and "身份证附件最多上传1个" in second.json["message"]
+    post(applicant, "/declaration/papers/new", ROWS["papers"][0])
+    paper = row_ids(app, "papers")[0]
+    for _ in range(10):
+        assert upload(applicant, "papers", "pages", row=paper).json["ok"]
+    eleventh = upload(applicant, "papers", "pages", row=paper)
+    assert eleventh.status_code == 400 and "最多上传10个" in eleventh.json["message"]
+    assert count_rows(app) == 11 and len(stored_files(app)) == 11
+
+
+def test_attachments_only_after_saving(app, client):
+    login(client, APPLICANT_ID)
+    response = upload(client, "basic", "photo")
+    assert response.status_code == 400 and "请先填写并保存个人基本信息" in response.json["message"]
+    post(client, "/declaration/basic", basic(app, "health"))
+    response = upload(client, "health", "physician_license")
+    assert response.status_code == 400 and "保存成功后再上传" in response.json["message"]
+    response = upload(client, "qualification", "title_certificate")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("section, kind, row", [("basic", "nonsense", None), ("nosuch", "photo", None),
+                                                ("basic", "photo", 5), ("papers", "pages", 999999),
+                                                ("health", "physician_license", None)])
+def test_forged_places_are_refused(app, applicant, section, kind, row):
+    response = upload(applicant, section, kind, row=row)
+    assert response.status_code == 400 and not response.json["ok"]
+    assert count_rows(app) == 0 and stored_files(app) == []
+
+
+def test_condition_decides_which_attachments_apply(app, applicant):
+    from tests.declaring import health_page
+    post(applicant, "/declaration/basic", basic(app, "health"))
+    post(applicant, "/declaration/education/new", ROWS["education"][0])
+    post(applicant, "/declaration/health", health_page(row_ids(app, "education")[0], qualification="4",
+                                                        practice_scope=""))
+    refused = upload(applicant, "health", "physician_license")
+    assert refused.status_code == 400 and "不需要上传医师执业证书" in refused.json["message"]
+    assert upload(applicant, "health", "nurse_license").json["ok"]
+
+
+def test_failed_database_write_leaves_no_file(app, applicant, monkeypatch):
+    from app.declaration import attachments
+
+    def broken(declaration):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(attachments, "touch", broken)
+    response = upload(applicant, "basic", "photo")
+    assert response.status_code == 500 and "incident" in response.json
+    assert stored_files(app) == [] and count_rows(app) == 0
+
+
+def test_client_filename_never_reaches_the_disk(app, applicant):
+    response = upload(applicant, "basic", "photo", name="../../../../etc/passwd.jpg")
+    assert response.json["ok"] and response.json["attachment"]["name"] == "passwd.jpg"
+    files = stored_files(app)
+    assert len(files) == 1 and files[0].resolve().is_relative_to(Path(app.config["UPLOAD_DIR"]).resolve())
+
+
+def test_deleting_a_row_removes_its_files(app, applicant):
+    post(applicant, "/declaration/papers/new", ROWS["papers"][0])
+    paper = row_ids(app, "papers")[0]
+    upload(applicant, "papers", "pages", row=paper)
+    upload(applicant, "papers", "pages", row=paper)
+    assert len(stored_files(app)) == 2
+    assert post(applicant, f"/declaration/papers/{paper}/delete", {}).status_code == 302
+    assert stored_files(app) == [] and count_rows(app) == 0
+
+
+def test_request_size_cap(app, applicant):
+    response = upload(applicant, "basic", "photo", content=b"\xff\xd8" + b"0" * (13 * 1024 * 1024))
+    assert response.status_code == 413

@@ -1,0 +1,49 @@
+"""Several gunicorn workers on a database prepared by `flask setup` start
+cleanly and serve (no permission race at start-up), as in production."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="gunicorn is not installed")
+def test_three_workers_on_a_fresh_database(tmp_path):
+    env = dict(os.environ, ENV="production", SECRET_KEY="k" * 48, INSTANCE_DIR=str(tmp_path),
+               DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.db'}", FLASK_APP="run.py")
+    env.pop("CAPTCHA_FIXED_CODE", None)
+    setup = subprocess.run([str(BIN / "flask"), "setup"], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert setup.returncode == 0, setup.stderr[-2000:]
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "gunicorn"), "-w", "3", "-b", f"127.0.0.1:{port}", "run:app"], cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        statuses = []
+        deadline = time.time() + 60
+        while time.time() < deadline and len(statuses) < 30:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as response:
+                    statuses.append(response.status)
+                    assert "个人登录" in response.read().decode()
+            except OSError:
+                time.sleep(0.3)
+        assert statuses == [200] * 30
+        assert server.poll() is None, "a worker crashed"
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "Worker failed to boot" not in output and "IntegrityError" not in output, output[-3000:]

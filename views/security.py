@@ -1,0 +1,44 @@
+"""Flask-AppBuilder's security manager, adapted: our user model, our login,
+registration and password views, lock-out and temporary passwords, the
+JSON login under the same rules, and only the admin screens we use."""
+from __future__ import annotations
+
+from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
+
+from views.account import AuthView, RegisterView
+from views.api_security import SecurityApi
+from views.users import RoleView, UserView
+
+
+class SecurityManager(FabSecurityManager):
+    from models import Account as user_model  # noqa: N813 (FAB attribute name)
+
+    authdbview = AuthView
+    registeruserdbview = RegisterView
+    userdbmodelview = UserView
+    rolemodelview = RoleView
+    security_api = SecurityApi
+
+    def auth_user_db(self, username, password):
+        # Every login path (form, JSON API) goes through accounts.authenticate.
+        from app.accounts.auth import authenticate
+
+        user, _error = authenticate(username, password)
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        # A token issued before the last password change is worthless, like
+        # the sessions that change ended.
+        user = super().load_user_jwt(_jwt_header, jwt_data)
+        changed = getattr(user, "password_changed_at", None)
+        if user is not None and changed is not None and jwt_data.get("iat", 0) < int(changed.timestamp()):
+            return None
+        return user
+
+    def register_views(self):
+        super().register_views()
+        # Screens we do not use: FAB's e-mail registration queue, group
+        # and raw permission tables. Roles are data (permissions/roles.py).
+        unused = {"User Registrations", "List Groups", "User's Statistics"}
+        for item in self.appbuilder.menu.menu:
+            item.childs = [c for c in (item.childs or []) if getattr(c, "name", None) not in unused]
