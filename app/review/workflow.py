@@ -155,6 +155,10 @@ def _apply(declaration: Declaration, step: Step, user, opinion: str) -> ReviewEv
     if action == "receive":
         declaration.committee_received = True
         declaration.received_date = date.today()
+    elif action == "submit":
+        # a resubmission starts again at the unit: the committee has not received this one yet
+        declaration.committee_received = False
+        declaration.received_date = None
     if target == "approved":
         declaration.certificate_no = next_certificate_number(declaration)
     declaration.status = target

@@ -543,3 +543,19 @@ def test_title_office_sets_the_year(app, client):
     assert response.status_code == 302
     login(client, "baili_hr")
     assert client.get("/years/list/").status_code == 403
+
+
+def test_resubmission_resets_the_committee_receipt(app, client, submitted):
+    advance(app, client, submitted, ("baili_hr", "approve"), ("gxj_zc", "approve"), ("gc_pwh", "receive"))
+    with app.app_context():
+        d = db.session.get(Declaration, submitted)
+        assert d.committee_received and d.received_date == date.today()
+    login(client, "gc_pwh")
+    assert act(client, submitted, "return", opinion="请补充业绩材料").status_code == 302
+    logout(client)
+    login(client, APPLICANT_ID)
+    assert submit(client).status_code == 302
+    with app.app_context():
+        d = db.session.get(Declaration, submitted)
+        assert d.status == "unit_review"
+        assert d.committee_received is False and d.received_date is None
