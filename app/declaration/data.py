@@ -224,8 +224,11 @@ class SaveResult:
         return not self.errors
 
 
-def read_form(section: Section, form, data: DeclarationData, others: list) -> SaveResult:
-    """Parse and check what was typed for one page or row; no writing."""
+def read_form(section: Section, form, data: DeclarationData, others: list, stored: dict | None = None) -> SaveResult:
+    """Parse and check what was typed for one page or row; no writing.
+
+    A field hidden by another field's value (D16) keeps its stored value:
+    changing 级别 or 报评资格 back and forth never erases what was typed."""
     result, values = SaveResult(), {}
     lk = lookups()
     for f in section.stored_fields:
@@ -240,7 +243,8 @@ def read_form(section: Section, form, data: DeclarationData, others: list) -> Sa
             values[f.name] = None
     for f in section.stored_fields:
         if not f.applies(values):
-            values[f.name] = None          # a field that does not apply keeps nothing
+            # hidden, so not posted: keep what is stored until the applicant clears it while shown
+            values[f.name] = (stored or {}).get(f.name)
             result.errors.pop(f.name, None)
         elif f.required and values[f.name] is None and f.name not in result.errors:
             verb = "选择" if isinstance(f, (ChoiceField, RowChoiceField)) or f.name == "unit_id" else "填写"
@@ -278,7 +282,7 @@ def new_declaration(applicant) -> Declaration:
 
 def save_single(declaration: Declaration, section: Section, form) -> SaveResult:
     data = DeclarationData(declaration)
-    result = read_form(section, form, data, others=[])
+    result = read_form(section, form, data, others=[], stored=data.values(section.key))
     if not result.ok:
         return result
     touch(declaration)
@@ -288,7 +292,8 @@ def save_single(declaration: Declaration, section: Section, form) -> SaveResult:
 def save_row(declaration: Declaration, section: Section, form, row=None) -> SaveResult:
     data = DeclarationData(declaration)
     others = [r for r in data.rows(section.key) if row is None or r.id != row.id]
-    result = read_form(section, form, data, others=others)
+    result = read_form(section, form, data, others=others,
+                       stored=data.values(section.key, row) if row is not None else None)
     if not result.ok:
         return result
     touch(declaration)

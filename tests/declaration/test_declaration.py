@@ -348,3 +348,28 @@ def test_submitted_declaration_refuses_every_write(app, applicant):
     html = page_text(applicant.get("/declaration/basic"))
     assert "已提交" in html and "disabled" in html
     assert gaps(app) == []  # nothing changed
+
+
+def test_hidden_health_fields_keep_their_values(app, applicant):
+    """Changing 级别 or 报评资格 hides 医师执业类别 and 到城乡社区医疗卫生机构服务情况; the browser does not
+    post hidden fields, and saving must not erase them (D16)."""
+    post(applicant, "/declaration/basic", basic(app, "health"))
+    post(applicant, "/declaration/education/new", ROWS["education"][0])
+    education = row_ids(app, "education")[0]
+    assert post(applicant, "/declaration/health", health_page(education, practice_scope="102",
+                                                              community_service="2")).status_code == 302
+    changed = health_page(education, qualification="4", institution_level="1")
+    del changed["practice_scope"], changed["community_service"]        # hidden: disabled, not posted
+    assert post(applicant, "/declaration/health", changed).status_code == 302
+    with app.app_context():
+        saved = DeclarationData(db.session.get(Declaration, declaration_of(app).id)).single("health")
+        assert (saved.qualification, saved.institution_level) == ("4", "1")
+        assert saved.practice_scope == "102" and saved.community_service == "2"
+    # back to 副主任医师 and 三级: the page shows them again, chosen
+    html = page_text(applicant.get("/declaration/health"))
+    assert 'value="102" selected' in html
+    # shown again, the applicant may change them; the completeness check only asks for what applies
+    assert post(applicant, "/declaration/health", health_page(education, practice_scope="103")).status_code == 302
+    with app.app_context():
+        saved = DeclarationData(db.session.get(Declaration, declaration_of(app).id)).single("health")
+        assert saved.practice_scope == "103" and saved.community_service == "1"
