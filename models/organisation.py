@@ -12,7 +12,7 @@ from sqlalchemy import (
     String,
     Table,
 )
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import relationship, validates
 
 from models.dictionary import TitleLevel, TitleSeries
 
@@ -61,6 +61,12 @@ class Organisation(Model):
     __table_args__ = (
         CheckConstraint("kind IN ('bureau', 'department', 'unit', 'committee')", name="ck_organisation_kind"),
     )
+
+    @validates("credit_code")
+    def _blank_is_null(self, key, value):
+        # optional and unique: an empty value is NULL, so any number of units may leave it empty
+        value = (value or "").strip()
+        return value or None
 
     @property
     def kind_label(self):

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from wtforms import SelectField
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.validators import ValidationError
 
+from app.data.organisations import OrganisationInUse, merge, merge_targets, tree, usage
 from app.platform.extensions import db
 from app.platform.web import csp_nonce
+from views.base import DATABASE_MESSAGE, DUPLICATE_MESSAGE
 from models import (
     DICTIONARY_KINDS,
     ORG_KINDS,
@@ -55,6 +60,19 @@ class SecuredModelView(AdminOnly, ModelView):
     page_size = 50
     can_view_details = True
     can_export = False
+
+    def handle_view_exception(self, exc):
+        """A clear Chinese message for every database refusal; never the SQL text."""
+        if isinstance(exc, OrganisationInUse):
+            flash(str(exc), "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            flash(DUPLICATE_MESSAGE, "error")
+            return True
+        if isinstance(exc, SQLAlchemyError):
+            flash(DATABASE_MESSAGE, "error")
+            return True
+        return super().handle_view_exception(exc)
 
 
 class DictItemView(SecuredModelView):
@@ -107,6 +125,9 @@ class OrganisationView(SecuredModelView):
     column_searchable_list = ["name", "credit_code"]
     column_filters = ["kind", "active"]
     column_formatters = {"kind": lambda v, c, m, p: ORG_KINDS.get(m.kind, m.kind)}
+    list_template = "admin_org/list.html"
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-compress-alt", ".merge_view", title="合并到其他机构",
+                                                      id_arg="org_id")]
     form_columns = ["name", "kind", "parent", "credit_code", "contact_person", "contact_phone", "series", "levels",
                     "active"]
     form_overrides = {"kind": SelectField}
@@ -130,6 +151,36 @@ class OrganisationView(SecuredModelView):
                 raise ValidationError(error)
         if model.kind != "committee":
             model.series, model.levels = [], []
+
+    @expose("/tree/")
+    def tree_view(self):
+        """职称办 → 主管部门 → 工作单位 (and 评委会), as a tree."""
+        return self.render("admin_org/tree.html",
+                           rows=tree(db.session.scalars(select(Organisation))))
+
+    @expose("/merge/<int:org_id>", methods=("GET", "POST"))
+    def merge_view(self, org_id):
+        """合并: move everything of one organisation to another of the same kind (M1)."""
+        source = db.session.get(Organisation, org_id) or abort(404)
+        targets = merge_targets(source)
+        error = ""
+        if request.method == "POST":
+            raw = request.form.get("target", "")
+            target = db.session.get(Organisation, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+            if target is None:
+                error = "请选择合并到的机构"
+            else:
+                try:
+                    moved = merge(source, target)
+                except OrganisationInUse as exc:
+                    db.session.rollback()
+                    error = str(exc)
+                else:
+                    flash(f"已将“{source.name}”合并到“{target.name}”（移动申报{moved.declarations}份、账号{moved.accounts}个、"
+                          f"下级机构{moved.children}个），原机构已停用。", "success")
+                    return redirect(url_for(".tree_view"))
+        return self.render("admin_org/merge.html", source=source, targets=targets, error=error,
+                           used=usage(db.session, source.id))
 
 
 class SiteTextView(SecuredModelView):

@@ -1,6 +1,15 @@
 """What every generated (Flask-AppBuilder) CRUD screen of ours shares."""
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.fields.core import UnboundField
+
+from app.data.organisations import OrganisationInUse
+
+#: shown instead of a database's own error text (which names tables and values)
+DUPLICATE_MESSAGE = "保存失败：名称、代码或编号与已有记录重复，请修改后再保存。"
+DATABASE_MESSAGE = "保存失败：数据不符合要求或已被他人修改，请刷新后重试。"
 
 
 class ChineseFormsMixin:
@@ -16,3 +25,42 @@ class ChineseFormsMixin:
                 field = getattr(form, name, None)
                 if isinstance(field, UnboundField) and issubclass(field.field_class, QuerySelectField):
                     field.kwargs.setdefault("blank_text", self.blank_choice_text)
+
+
+class SafeInterface(SQLAInterface):
+    """FAB flashes `str(exception)` when a write fails, which shows the SQL
+    statement and values. Raise a Chinese message instead; the details go to
+    the log (FAB logs them before re-raising)."""
+
+    def add(self, item, commit=True):
+        self._safely(super().add, item, commit)
+
+    def edit(self, item, commit=True):
+        self._safely(super().edit, item, commit)
+
+    def delete(self, item, commit=True):
+        self._safely(super().delete, item, commit)
+
+    def delete_all(self, items):
+        self._safely(super().delete_all, items)
+
+    def _safely(self, write, *args):
+        try:
+            write(*args)
+        except UserFacingError:
+            raise
+        except (SQLAlchemyError, DatabaseException) as exc:
+            self.session.rollback()
+            cause = exc.__cause__ if isinstance(exc, DatabaseException) else exc
+            if isinstance(cause, OrganisationInUse):
+                raise UserFacingError(str(cause)) from None
+            if isinstance(cause, IntegrityError):
+                raise UserFacingError(DUPLICATE_MESSAGE) from None
+            raise UserFacingError(DATABASE_MESSAGE) from None
+        except OrganisationInUse as exc:
+            self.session.rollback()
+            raise UserFacingError(str(exc)) from None
+
+
+class UserFacingError(Exception):
+    """A message meant for the page."""

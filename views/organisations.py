@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import select
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -16,7 +15,7 @@ from models import Organisation
 from models.identity import credit_code_error, normalise_id_number, normalise_text
 from permissions.roles import DEPARTMENT_ROLE
 from permissions.scopes import assignable_parents, maintainable_units
-from views.base import ChineseFormsMixin
+from views.base import ChineseFormsMixin, SafeInterface
 
 
 class UnitScope(BaseFilter):
@@ -50,7 +49,7 @@ def clean_name(form, field):
 
 
 class UnitView(ChineseFormsMixin, ModelView):
-    datamodel = SQLAInterface(Organisation)
+    datamodel = SafeInterface(Organisation)
     route_base = "/units"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
     base_filters = [["id", UnitScope, None]]

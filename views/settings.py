@@ -1,11 +1,10 @@
 """申报年度设置 (M4): the title office opens a year from one date to another;
 outside that window submission is refused."""
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from models import DeclarationYear
-from views.base import ChineseFormsMixin
+from views.base import ChineseFormsMixin, SafeInterface
 
 
 def closes_after_opening(form, field):
@@ -14,7 +13,7 @@ def closes_after_opening(form, field):
 
 
 class DeclarationYearView(ChineseFormsMixin, ModelView):
-    datamodel = SQLAInterface(DeclarationYear)
+    datamodel = SafeInterface(DeclarationYear)
     route_base = "/years"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
     base_order = ("year", "desc")
