@@ -38,3 +38,13 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(PrintView)
     appbuilder.add_view_no_menu(VerifyView)
     appbuilder.add_view_no_menu(AccountView)
+    # The manual's path: 专业技术 → 职称管理 → 个人信息申报 (FAB menus have two levels; the template draws the third).
+    nest_menu(appbuilder, "专业技术", "职称管理", ("个人信息申报",))
+
+
+def nest_menu(appbuilder, category: str, group: str, names: tuple[str, ...]) -> None:
+    from flask_appbuilder.menu import MenuItem
+
+    parent = appbuilder.menu.find(category)
+    moved = [item for item in parent.childs if item.name in names]
+    parent.childs = [MenuItem(group, label=group, childs=moved)] + [i for i in parent.childs if i not in moved]

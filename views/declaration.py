@@ -32,6 +32,7 @@ from app.declaration.data import (
     new_declaration,
     save_row,
     save_single,
+    stamp_of,
 )
 from app.declaration.uploads import UploadRefused
 from app.platform.extensions import db
@@ -274,7 +275,7 @@ class DeclarationView(BaseView):
         values = data.values(section.key, row) if row is not None else {}
         return self.render_template(
             "declaration/row_form.html", data=data, section=section, row=row, values=values, result=result,
-            active=section.parent or section.key, lookups=lookups()), status
+            active=section.parent or section.key, lookups=lookups(), stamp=stamp_of(row)), status
 
     def _render_single(self, data, section, result):
         status = 400 if request.method == "POST" else 200
@@ -282,7 +283,7 @@ class DeclarationView(BaseView):
         return self.render_template(
             "declaration/single.html", data=data, section=section, values=data.values(section.key),
             result=result, active=section.key, lookups=lookups(), hints=_hints(data, section),
-            labels=STATUS_LABELS, defence=defence), status
+            labels=STATUS_LABELS, defence=defence, stamp=stamp_of(data.single(section.key))), status
 
     def _render_rows(self, data, section):
         return self.render_template("declaration/rows.html", data=data, section=section, active=section.key,

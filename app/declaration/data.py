@@ -218,6 +218,8 @@ class SaveResult:
     errors: dict[str, str] = dc_field(default_factory=dict)
     #: what was typed, to show again when there are errors (nothing is lost)
     typed: dict[str, str] = dc_field(default_factory=dict)
+    #: the page or row was saved meanwhile from another tab: nothing was written
+    stale: bool = False
 
     @property
     def ok(self) -> bool:
@@ -275,6 +277,36 @@ def touch(declaration: Declaration) -> None:
         raise Conflict("该申报已被他人修改，请刷新后重试") from None
 
 
+# -- two tabs (#10): a form carries the version of the page or row it shows --
+
+STALE_MESSAGE = ("已在其他页面修改：本页打开后，该信息已在其他页面保存过，本次未保存。下面保留了您刚才填写的内容，"
+                 "请核对后再次点击“保存”（以本页内容为准），或刷新页面查看其他页面保存的内容。")
+
+
+def stamp_of(obj) -> str:
+    """The version of a stored page or row as the form carries it ("" for none yet)."""
+    return _stamp(obj.updated_at if obj is not None else None)
+
+
+def _stamp(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="microseconds") if moment else ""
+
+
+def _changed_meanwhile(form, model, where) -> bool:
+    """Read after the declaration's lock is held, so it sees the other tab's committed save.
+    A form without a stamp (an API client of old) is not checked."""
+    if "stamp" not in form:
+        return False
+    return _stamp(db.session.scalar(select(model.updated_at).where(where))) != form.get("stamp", "")
+
+
+def _stale(result: SaveResult) -> SaveResult:
+    db.session.rollback()
+    result.errors["_form"] = STALE_MESSAGE
+    result.stale = True
+    return result
+
+
 def new_declaration(applicant) -> Declaration:
     """This year's declaration, not stored until its first save."""
     return Declaration(applicant=applicant, applicant_id=applicant.id, year=current_year(), status="draft")
@@ -286,6 +318,8 @@ def save_single(declaration: Declaration, section: Section, form) -> SaveResult:
     if not result.ok:
         return result
     touch(declaration)
+    if _changed_meanwhile(form, section.model, section.model.declaration_id == declaration.id):
+        return _stale(result)
     return _store(data.single(section.key) or section.model(declaration_id=declaration.id), result)
 
 
@@ -298,6 +332,8 @@ def save_row(declaration: Declaration, section: Section, form, row=None) -> Save
         return result
     touch(declaration)
     model = section.model
+    if row is not None and _changed_meanwhile(form, model, model.id == row.id):
+        return _stale(result)
     if row is None:
         count = db.session.scalar(select(func.count(model.id)).where(model.declaration_id == declaration.id))
         if section.max_rows and count >= section.max_rows:

@@ -260,7 +260,7 @@ SECTIONS: tuple[Section, ...] = (
         text("name", "奖项名称", 100, True, help="按证书填写奖项名称及等级，如：天津市科技进步二等奖"),
         text("project", "项目名称", 100, True),
         DateField("awarded", "获奖时间", required=True),
-        text("issuer", "授奖单位", 50, True),
+        text("issuer", "奖项授权单位", 50, True),
         choice("rank", "排名", required=True, **RANK),
     ), many=True, max_rows=50, attachments=(AttachmentKind("certificate", "获奖证书", 1, 1),),
         list_fields=("name", "project", "awarded", "issuer", "rank")),

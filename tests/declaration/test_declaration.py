@@ -59,10 +59,12 @@ def gaps(app, username=APPLICANT_ID):
 
 def test_menu_and_tabs(applicant):
     html = page_text(applicant.get("/"))
-    assert "专业技术" in html and "个人信息申报" in html
+    # the manual's path in the menu of every page: 专业技术 → 职称管理 → 个人信息申报
+    assert 0 < html.index("专业技术") < html.index("职称管理") < html.index("个人信息申报")
     html = page_text(applicant.get("/declaration/basic"))
     for label in ["个人基本信息", "学历信息", "资历信息", "社会团体任职情况", "专业技术工作经历", "继续教育情况", "业绩成果", "论文",
-                  "著作", "专利", "获奖", "考核信息", "保存", "提交", "身份证附件上传", "身份证附件查看", "职称管理"]:
+                  "著作", "专利", "获奖", "考核信息", "保存", "提交", "身份证附件上传", "身份证附件查看", "职称管理",
+                  "档案机构证明上传", "档案机构证明查看"]:
         assert label in html, label
     assert "卫生技术信息" not in html and "中小学教师信息" not in html
 
@@ -373,3 +375,51 @@ def test_hidden_health_fields_keep_their_values(app, applicant):
     with app.app_context():
         saved = DeclarationData(db.session.get(Declaration, declaration_of(app).id)).single("health")
         assert saved.practice_scope == "103" and saved.community_service == "1"
+
+
+def test_labels_follow_the_manual(app, applicant):
+    post(applicant, "/declaration/basic", basic(app))
+    html = page_text(applicant.get("/declaration/awards/new"))
+    assert "奖项授权单位" in html and "授奖单位" not in html
+    html = page_text(applicant.get("/declaration/basic"))
+    assert 'id="archive-upload-button"' in html and ">档案机构证明上传<" in html and ">档案机构证明查看<" in html
+    assert 'id="att-basic-archive_proof"' in html       # the panel the buttons open
+
+
+def _stamp(html):
+    import re
+    return re.search(r'name="stamp" value="([^"]*)"', html).group(1)
+
+
+def test_two_tabs_do_not_overwrite_each_other(app, applicant):
+    """Both tabs show the same version; the second save is refused with 已在其他页面修改 and keeps what was typed."""
+    assert post(applicant, "/declaration/basic", basic(app)).status_code == 302
+    stamp = _stamp(page_text(applicant.get("/declaration/basic")))       # tab 1 and tab 2 open the page
+    assert stamp
+    assert post(applicant, "/declaration/basic", dict(basic(app, profession="第一个页面的专业"), stamp=stamp)
+                ).status_code == 302                                       # tab 1 saves
+    response = post(applicant, "/declaration/basic", dict(basic(app, profession="第二个页面的专业"), stamp=stamp))
+    html = page_text(response)                                            # tab 2 saves what it showed
+    assert response.status_code == 400 and "已在其他页面修改" in html
+    assert 'value="第二个页面的专业"' in html                               # tab 2's values kept to re-apply
+    with app.app_context():
+        assert DeclarationData(db.session.get(Declaration, declaration_of(app).id)).single("basic").profession \
+            == "第一个页面的专业"
+    # saving again from the refused page (it now carries the current version) applies tab 2's values
+    assert post(applicant, "/declaration/basic", dict(basic(app, profession="第二个页面的专业"), stamp=_stamp(html))
+                ).status_code == 302
+    with app.app_context():
+        assert DeclarationData(db.session.get(Declaration, declaration_of(app).id)).single("basic").profession \
+            == "第二个页面的专业"
+
+    # a row: the same
+    assert post(applicant, "/declaration/papers/new", dict(ROWS["papers"][0], stamp="")).status_code == 302
+    row = row_ids(app, "papers")[0]
+    stamp = _stamp(page_text(applicant.get(f"/declaration/papers/{row}")))
+    assert post(applicant, f"/declaration/papers/{row}", dict(ROWS["papers"][0], title="标题一", stamp=stamp)
+                ).status_code == 302
+    response = post(applicant, f"/declaration/papers/{row}", dict(ROWS["papers"][0], title="标题二", stamp=stamp))
+    assert response.status_code == 400 and "已在其他页面修改" in page_text(response)
+    assert 'value="标题二"' in page_text(response)
+    with app.app_context():
+        assert db.session.get(BY_KEY["papers"].model, row).title == "标题一"

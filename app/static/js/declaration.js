@@ -142,25 +142,26 @@
     if (target) { target.hidden = false; }
   }
 
-  // -- 身份证附件上传 / 查看 ---------------------------------------------------
-  var idPanel = document.getElementById("att-basic-id_card");
-  var uploadButton = document.getElementById("id-upload-button"), viewButton = document.getElementById("id-view-button");
-  if (uploadButton) {
-    uploadButton.addEventListener("click", function (e) {
+  // -- 身份证附件上传 / 查看, 档案机构证明上传 / 查看: buttons that open a panel of the page --
+  document.querySelectorAll(".panel-upload").forEach(function (button) {
+    button.addEventListener("click", function (e) {
       e.preventDefault();
-      if (!idPanel) { window.alert("请先填写并保存个人基本信息，保存成功后再上传身份证附件"); return; }
-      idPanel.scrollIntoView({ behavior: "smooth" });
-      var input = idPanel.querySelector("input[type=file]");
+      var panel = document.getElementById(button.getAttribute("data-panel"));
+      if (!panel) { window.alert("请先填写并保存个人基本信息，保存成功后再上传" + button.getAttribute("data-label")); return; }
+      panel.scrollIntoView({ behavior: "smooth" });
+      var input = panel.querySelector("input[type=file]");
       if (input) { input.click(); }
     });
-  }
-  if (viewButton) {
-    viewButton.addEventListener("click", function (e) {
+  });
+  document.querySelectorAll(".panel-view").forEach(function (button) {
+    button.addEventListener("click", function (e) {
       e.preventDefault();
-      var link = idPanel && idPanel.querySelector(".attachment-preview");
-      if (link) { window.open(link.href, "_blank", "noopener"); } else { window.alert("尚未上传身份证附件"); }
+      var panel = document.getElementById(button.getAttribute("data-panel"));
+      var link = panel && panel.querySelector(".attachment-preview");
+      if (link) { window.open(link.href, "_blank", "noopener"); }
+      else { window.alert("尚未上传" + button.getAttribute("data-label")); }
     });
-  }
+  });
 
   // -- uploads: drag and drop, several files, one after another, with progress --
   function csrfToken() {
@@ -189,6 +190,7 @@
   function refreshCount(panel) {
     var n = panel.querySelectorAll(".attachment-list li").length, max = parseInt(panel.getAttribute("data-max"), 10);
     panel.querySelector(".attachment-count").textContent = n + "/" + max;
+    document.querySelectorAll('[data-count-for="' + panel.id + '"]').forEach(function (el) { el.textContent = n; });
     var zone = panel.querySelector(".dropzone");
     if (zone) { zone.hidden = n >= max; }
   }
