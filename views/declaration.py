@@ -20,6 +20,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.declaration import attachments as files
+from app.declaration.carry_over import copy_previous
 from app.declaration.completeness import completeness
 from app.declaration.data import (
     Conflict,
@@ -38,7 +39,7 @@ from app.declaration.uploads import UploadRefused
 from app.platform.extensions import db
 from app.review.archive import personal_data_archive
 from app.review.history import history
-from app.review.workflow import STATUS_LABELS, perform
+from app.review.workflow import STATUS_LABELS, find_committee, perform
 from models import Attachment, Declaration
 from models.registry import BY_KEY
 from permissions.roles import APPLICANT_ROLE
@@ -61,7 +62,7 @@ class DeclarationView(BaseView):
     # One permission, "can_declare", for every screen of the applicant's declaration.
     method_permission_name = {name: "declare" for name in (
         "index", "page", "new_row", "edit_row", "remove_row", "clear", "check", "upload", "remove_file", "submit",
-        "flow", "my_data")}
+        "flow", "my_data", "copy_previous")}
 
     # -- pages -------------------------------------------------------------
 
@@ -167,6 +168,25 @@ class DeclarationView(BaseView):
             flash(str(exc), "danger")
             return redirect(url_for(".check"))
 
+    @expose("/copy-previous", methods=["POST"])
+    @has_access
+    def copy_previous(self):
+        """从上一年度复制 (B7): this year's declaration from a copy of the latest earlier one."""
+        own_declaration()
+        try:
+            report = copy_previous(g.user)
+        except Conflict as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for("HomeView.index"))
+        if report is None:
+            flash("没有可复制的以往年度申报", "warning")
+            return redirect(url_for("HomeView.index"))
+        message = f"已从{report.source_year}年度申报复制：{'、'.join(report.copied) or '无'}（附件{report.files}个）。"
+        if report.kept:
+            message += f"以下内容本年度已填写，保持不变：{'、'.join(report.kept)}。"
+        flash(message + "请逐页核对并按本年度情况修改。", "success")
+        return redirect(url_for(".page", key="basic"))
+
     @expose("/flow")
     @has_access
     def flow(self):
@@ -176,7 +196,8 @@ class DeclarationView(BaseView):
             return declaration
         data = DeclarationData(declaration)
         return self.render_template("declaration/flow.html", data=data, events=history(declaration),
-                                    active="flow", lookups=lookups(), labels=STATUS_LABELS)
+                                    active="flow", lookups=lookups(), labels=STATUS_LABELS,
+                                    defence=defence_of(declaration))
 
     @expose("/my-data.zip")
     @has_access
@@ -283,7 +304,8 @@ class DeclarationView(BaseView):
         return self.render_template(
             "declaration/single.html", data=data, section=section, values=data.values(section.key),
             result=result, active=section.key, lookups=lookups(), hints=_hints(data, section),
-            labels=STATUS_LABELS, defence=defence, stamp=stamp_of(data.single(section.key))), status
+            labels=STATUS_LABELS, defence=defence, stamp=stamp_of(data.single(section.key)),
+            committee_pairs=committee_pairs() if section.key == "basic" else None, no_committee=NO_COMMITTEE), status
 
     def _render_rows(self, data, section):
         return self.render_template("declaration/rows.html", data=data, section=section, active=section.key,
@@ -322,7 +344,22 @@ def _hints(data, section):
     for s in [section, *section.children()]:
         for hint in s.hints:
             out += hint(data)
+    basic = data.single("basic") if section.key == "basic" else None
+    if basic is not None and basic.series and basic.level and find_committee(basic.series, basic.level) is None:
+        out.append(("level", NO_COMMITTEE))
     return out
+
+
+NO_COMMITTEE = "暂无评委会评审所选的专业技术系列和级别，提交将被拒绝；请核对系列和级别，或联系职称办"
+
+
+def committee_pairs() -> list[str]:
+    """"series|level" of every choice some active committee handles, for the hint in the browser."""
+    from models import Organisation
+
+    committees = db.session.scalars(select(Organisation).where(Organisation.kind == "committee",
+                                                               Organisation.active.is_(True)))
+    return sorted({f"{s.code}|{lv.code}" for c in committees for s in c.series for lv in c.levels})
 
 
 def attachment_json(a: Attachment) -> dict:

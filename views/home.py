@@ -3,9 +3,10 @@ from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
 
-from app.declaration.data import find_declaration
+from app.declaration.carry_over import declarations_of, previous_declaration
+from app.declaration.data import find_declaration, lookups, year_window
 from app.platform.extensions import db
-from models import Declaration, Notification, Organisation
+from models import Declaration, DefenceArrangement, Notification, Organisation
 from permissions.roles import APPLICANT_ROLE, ROLE_ORDER
 from permissions.scopes import visible_declarations, waiting_for
 
@@ -28,8 +29,16 @@ class HomeView(IndexView):
             )
         waiting = db.session.scalar(select(func.count(Declaration.id)).where(
             visible_declarations(g.user), waiting_for(g.user)))
-        declaration = find_declaration(g.user.id) if APPLICANT_ROLE in roles else None
+        applicant = APPLICANT_ROLE in roles
+        declaration = find_declaration(g.user.id) if applicant else None
         unread = db.session.scalar(select(func.count(Notification.id)).where(
             Notification.account_id == g.user.id, Notification.read_at.is_(None)))
-        return self.render_template(self.index_template, roles=roles, org=org, units=units, waiting=waiting,
-                                    declaration=declaration, unread=unread)
+        records = declarations_of(g.user.id) if applicant else []
+        defences = {d.declaration_id: d for d in db.session.scalars(select(DefenceArrangement).where(
+            DefenceArrangement.declaration_id.in_([r.id for r in records])))} if records else {}
+        return self.render_template(
+            self.index_template, roles=roles, org=org, units=units, waiting=waiting, declaration=declaration,
+            unread=unread, records=records, defences=defences, lookups=lookups() if applicant else None,
+            window=year_window() if applicant else None,
+            previous=previous_declaration(g.user.id) if applicant and (declaration is None or declaration.editable)
+            else None)

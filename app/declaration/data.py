@@ -43,6 +43,38 @@ def current_year() -> int:
     return open_year or today.year
 
 
+@dataclass(frozen=True)
+class YearWindow:
+    """A 申报年度's window as the applicant sees it (M4), with the days left."""
+
+    year: int
+    opens_on: date | None
+    closes_on: date | None
+    today: date
+
+    @property
+    def state(self) -> str:
+        if self.opens_on is None or self.closes_on is None:
+            return "none"
+        if self.today < self.opens_on:
+            return "before"
+        return "closed" if self.today > self.closes_on else "open"
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.closes_on - self.today).days if self.closes_on else None
+
+    @property
+    def days_to_open(self) -> int | None:
+        return (self.opens_on - self.today).days if self.opens_on else None
+
+
+def year_window(year: int | None = None) -> YearWindow:
+    year = year or current_year()
+    row = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == year))
+    return YearWindow(year, row.opens_on if row else None, row.closes_on if row else None, date.today())
+
+
 class Lookups:
     """Dictionary entries and reference names, loaded once per request."""
 
@@ -155,6 +187,10 @@ class DeclarationData:
                                         .order_by(Attachment.id)):
                 self._attachments[(a.section, a.row_id, a.kind)].append(a)
         return self._attachments[(section, row_id, kind)]
+
+    @property
+    def window(self) -> YearWindow:
+        return year_window(self.declaration.year)
 
     @property
     def account_birth_date(self) -> date | None:

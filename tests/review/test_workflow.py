@@ -559,3 +559,25 @@ def test_resubmission_resets_the_committee_receipt(app, client, submitted):
         d = db.session.get(Declaration, submitted)
         assert d.status == "unit_review"
         assert d.committee_received is False and d.received_date is None
+
+
+def test_defence_arrangement_shown_to_applicants_of_every_series(app, client, submitted):
+    """An engineering (not 卫生技术) applicant sees the imported 答辩安排 and gets its 答辩通知单."""
+    from io import BytesIO
+
+    from reports.workbooks import write_rows
+    advance(app, client, submitted, ("baili_hr", "approve"), ("gxj_zc", "approve"), ("gc_pwh", "receive"))
+    login(client, APPLICANT_ID)
+    assert "尚未安排答辩" in page_text(client.get("/declaration/flow"))
+    login(client, "gc_pwh")
+    data = BytesIO(write_rows([["身份证号", "答辩时间", "答辩地点", "答辩分组", "备注"],
+                               [APPLICANT_ID, "2026-12-10 09:00", "天津市人社局301会议室", "机械组", "携带身份证"]]))
+    assert client.post("/review/defence", data={"csrf_token": csrf_token(client, "/review/defence"),
+                                                "sheet": (data, "d.xlsx")},
+                       content_type="multipart/form-data").status_code == 302
+    login(client, APPLICANT_ID)
+    html = page_text(client.get("/declaration/flow"))
+    assert "天津市人社局301会议室" in html and "机械组" in html and f"/print/{submitted}/defence" in html
+    assert "天津市人社局301会议室" in page_text(client.get("/"))
+    notice = client.get(f"/print/{submitted}/defence")
+    assert notice.status_code == 200 and "天津市人社局301会议室" in page_text(notice)

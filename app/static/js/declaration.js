@@ -43,6 +43,23 @@
     });
   }
 
+  // -- 申报专业技术级别: say at once when no committee handles the chosen series and level --
+  function applyCommitteeHint() {
+    var group = document.getElementById("group-level");
+    if (!form || !group || !form.hasAttribute("data-committees")) { return; }
+    var pairs = form.getAttribute("data-committees").split(","), text = form.getAttribute("data-no-committee");
+    var series = valueOf("series"), level = valueOf("level");
+    group.querySelectorAll(".rule-hint").forEach(function (p) {
+      if (p.textContent.indexOf(text) >= 0) { p.remove(); }
+    });
+    if (series && level && pairs.indexOf(series + "|" + level) < 0) {
+      var hint = document.createElement("p");
+      hint.className = "help-block rule-hint no-committee";
+      hint.textContent = "⚠ " + text;
+      group.querySelector(".col-sm-9").appendChild(hint);
+    }
+  }
+
   // -- 工作单位: only units found in the database -----------------------------
   document.querySelectorAll(".unit-picker").forEach(function (picker) {
     var hidden = picker.querySelector(".unit-id"), input = picker.querySelector(".unit-name");
@@ -92,10 +109,11 @@
   function markDirty() { dirty = true; }
   if (form) {
     form.addEventListener("input", markDirty);
-    form.addEventListener("change", function () { markDirty(); applyConditions(); applyChains(); });
+    form.addEventListener("change", function () { markDirty(); applyConditions(); applyChains(); applyCommitteeHint(); });
     form.addEventListener("submit", function () { submitting = true; });
     applyConditions();
     applyChains();
+    applyCommitteeHint();
   }
   window.addEventListener("beforeunload", function (e) {
     if (dirty && !submitting) { e.preventDefault(); e.returnValue = ""; }
