@@ -11,15 +11,14 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
-from wtforms import SelectField
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from wtforms import SelectField
 from wtforms.validators import ValidationError
 
 from app.data.organisations import OrganisationInUse, merge, merge_targets, tree, usage
 from app.platform.extensions import db
 from app.platform.web import csp_nonce
-from views.base import DATABASE_MESSAGE, DUPLICATE_MESSAGE
 from models import (
     DICTIONARY_KINDS,
     ORG_KINDS,
@@ -34,6 +33,7 @@ from models import (
 from models.identity import credit_code_error, normalise_text
 from models.organisation import ALLOWED_PARENTS
 from permissions.roles import ADMIN_ROLE
+from views.base import DATABASE_MESSAGE, DUPLICATE_MESSAGE
 
 
 def is_admin() -> bool:

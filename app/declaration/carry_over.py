@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.declaration.data import DeclarationData, current_year, find_declaration, new_declaration, touch
+from app.declaration.data import (
+    DeclarationData,
+    current_year,
+    find_declaration,
+    new_declaration,
+    touch,
+)
 from app.platform.extensions import db
 from app.platform.storage import storage
 from models import Attachment, Declaration
