@@ -88,9 +88,12 @@ def _single_language(appbuilder) -> None:
 
 
 def _install_request_hooks(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
     from app.platform.web import (
         add_security_headers,
         csp_nonce,
+        handle_expired_form,
         handle_http_error,
         handle_unexpected_error,
     )
@@ -120,5 +123,6 @@ def _install_request_hooks(app: Flask) -> None:
 
     app.after_request(add_security_headers)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(CSRFError, handle_expired_form)   # 登录已超时: nothing typed is lost (#9)
     if not app.debug:
         app.register_error_handler(Exception, handle_unexpected_error)

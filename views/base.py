@@ -64,3 +64,11 @@ class SafeInterface(SQLAInterface):
 
 class UserFacingError(Exception):
     """A message meant for the page."""
+
+
+def mark_saved(path: str) -> None:
+    """Tell the next page's script that the form of `path` was saved, so the
+    draft it keeps in the browser (common.js) is dropped, not restored."""
+    from flask import session
+
+    session["draft_saved"] = path

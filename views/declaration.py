@@ -43,6 +43,7 @@ from app.review.workflow import STATUS_LABELS, find_committee, perform
 from models import Attachment, Declaration
 from models.registry import BY_KEY
 from permissions.roles import APPLICANT_ROLE
+from views.base import mark_saved
 
 
 def own_declaration(create: bool = False) -> Declaration | None:
@@ -92,6 +93,7 @@ class DeclarationView(BaseView):
                 result.errors["_form"] = str(exc)
             if result.ok:
                 flash("保存成功", "success")
+                mark_saved(request.path)
                 return redirect(url_for(".page", key=key))
             data = DeclarationData(declaration)
         return self._render_single(data, section, result)
@@ -289,6 +291,7 @@ class DeclarationView(BaseView):
                 result.errors["_form"] = str(exc)
             if result.ok:
                 flash("保存成功", "success")
+                mark_saved(request.path)
                 if request.form.get("next") == "new":
                     return redirect(url_for(".new_row", key=section.key))
                 return redirect(url_for(".page", key=section.parent or section.key))

@@ -1,5 +1,5 @@
 """The home page: each role's work area."""
-from flask import g, redirect, url_for
+from flask import current_app, g, jsonify, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
 
@@ -42,3 +42,11 @@ class HomeView(IndexView):
             window=year_window() if applicant else None,
             previous=previous_declaration(g.user.id) if applicant and (declaration is None or declaration.editable)
             else None)
+
+    @expose("/session/keepalive")
+    def keepalive(self):
+        """继续保持登录: any request of a signed-in person renews the idle timer (see app.accounts.sessions)."""
+        signed_in = bool(g.user and g.user.is_authenticated)
+        return jsonify(ok=signed_in, idle_seconds=current_app.config["SESSION_IDLE_MINUTES"] * 60,
+                       message="" if signed_in else "登录已超时，请重新登录")
+

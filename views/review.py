@@ -34,6 +34,7 @@ from models import Account, Declaration, DefenceArrangement, ExportJob, Organisa
 from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer, visible_declarations, waiting_for
+from views.base import mark_saved
 from reports.exports import export_now, start_job
 from reports.workbooks import write_rows
 
@@ -123,6 +124,7 @@ class ReviewView(BaseView):
             perform(declaration, action, g.user, request.form.get("opinion", ""),
                     expected_version=int(version) if version.isdigit() else -1)
             flash(f"已{_label(action)}", "success")
+            mark_saved(url_for(".show", declaration_id=declaration_id))
         except Conflict as exc:
             db.session.rollback()
             flash(str(exc), "danger")

@@ -7,7 +7,9 @@ import logging
 import secrets
 import uuid
 
-from flask import g, render_template, request
+from urllib.parse import urlsplit
+
+from flask import current_app, g, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 from models.identity import mask_text
@@ -62,6 +64,34 @@ def handle_http_error(exc: HTTPException):
     title = ERROR_TITLES.get(exc.code, "请求未能完成")
     detail = exc.description if exc.code in (400, 429) and _is_chinese(exc.description) else ""
     return render_template("error.html", code=exc.code, title=title, detail=detail), exc.code
+
+
+def handle_expired_form(exc):
+    """A form sent after the session (and with it the CSRF token) expired.
+    Nothing was saved; the page's own script kept what was typed in the
+    browser, and restores it when the person is back on that page. Say so,
+    and where to sign in again."""
+    signed_in = bool(session.get("_user_id"))
+    title = "页面已过期" if signed_in else "登录已超时"
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json" or \
+            request.headers.get("X-Requested-With"):
+        message = ("页面已过期，请刷新页面后重试" if signed_in else
+                   "登录已超时，本次操作未完成。请重新登录后再试，已填写的内容保留在本页")
+        return {"ok": False, "message": message, "expired": True}, 400
+    back = _form_page()
+    return render_template("error.html", code=400, title=title, expired=True, signed_in=signed_in, back=back,
+                           idle=current_app.config.get("SESSION_IDLE_MINUTES", 30)), 400
+
+
+def _form_page() -> str:
+    """The page the form was on (same site only), to return to after signing in."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return "/"
+    path = referrer.path or request.path
+    if not path.startswith("/") or path.startswith("//"):
+        return "/"
+    return path + (f"?{referrer.query}" if referrer.query else "")
 
 
 def handle_unexpected_error(exc: Exception):
