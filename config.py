@@ -67,7 +67,11 @@ class Config:
     REDIS_URL: str | None = env_str("REDIS_URL")
     INSTANCE_DIR = str(INSTANCE_PATH)
     UPLOAD_DIR = env_str("UPLOAD_DIR", str(INSTANCE_PATH / "uploads"))
-    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
+    # Uploads (photos, #9/#10): one photo up to UPLOAD_MAX_BYTES (a current phone's largest); the
+    # request may carry that plus the form. A proxy in front needs the same (client_max_body_size).
+    UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 40 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", UPLOAD_MAX_BYTES + 1024 * 1024)
+    RATE_LIMIT_UPLOADS = env_str("RATE_LIMIT_UPLOADS", "120 per hour")   # per account
 
     # Flask-AppBuilder: security, roles, generated CRUD.
     AUTH_TYPE = AUTH_DB

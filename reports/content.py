@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from dataclasses import dataclass, field
 
 from flask import url_for
@@ -29,12 +30,58 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     many: bool = False
 
+    @property
+    def empty(self) -> bool:
+        """Nothing saved: printed as one 无 row, not a grid of blank cells."""
+        if self.many:
+            return not self.rows
+        return not any(value for _, value in self.pairs + self.wide)
+
+    def widths(self, line: int) -> list[int]:
+        """Column widths in percent for a table `line` half-ems wide."""
+        return column_widths(self.headers, self.rows, line)
+
+
+def _ink(text: str) -> int:
+    """Printed width in half-em units: a Chinese character is two, a digit or
+    letter a little more than one (in WenQuanYi Micro Hei)."""
+    return math.ceil(sum(2 if ord(c) > 0x2E80 else 1.15 for c in text))
+
+
+SHORT = 14      # a date, number, rank or code: printed on one line, never wrapped
+PADDING = 4     # a cell's padding (4pt each side) and borders, in half-ems
+
+
+def column_widths(headers: list[str], rows: list[list[str]], line: int) -> list[int]:
+    """Percentages that fit the content of a table `line` half-ems wide:
+    short columns (dates, numbers, ranks) get exactly what their longest
+    value needs; long texts (titles, names) share the rest by their length.
+    A header wraps onto two lines at most."""
+    needs = []
+    for i, header in enumerate(headers):
+        value = max((_ink(row[i]) for row in rows), default=0)
+        needs.append(max(value, -(-_ink(header) // 2), 4) + PADDING)
+    short = [n if n <= SHORT + PADDING else 0 for n in needs]
+    rest = line - sum(short)
+    weights = [0 if s else min(n, 80) for s, n in zip(short, needs)]
+    if rest <= 0 or not any(weights):
+        units = needs if rest <= 0 else short
+    else:
+        units = [s or min(n, rest * w / sum(weights)) for s, n, w in zip(short, needs, weights)]
+    total = sum(units)
+    if total < line:        # everything fits: widen the long texts (or all) to the full line
+        grow = [w for w in weights] if any(weights) else units
+        units = [u + (line - total) * g / sum(grow) for u, g in zip(units, grow)]
+    widths = [max(2, round(100 * u / sum(units))) for u in units]
+    widths[widths.index(max(widths))] += 100 - sum(widths)
+    return widths
+
 
 def _section_block(data: DeclarationData, section: Section, lookups) -> Block:
     block = Block(section.key, section.title, many=section.many)
     if section.many:
         block.headers = ["序号"] + [f.label for f in section.stored_fields]
-        block.rows = [[str(n)] + [f.display(getattr(row, f.name), lookups) for f in section.stored_fields]
+        block.rows = [[str(n)] + [_text(f.display(getattr(row, f.name), lookups)) for f in section.stored_fields]
                       for n, row in enumerate(data.rows(section.key), 1)]
     else:
         obj = data.single(section.key)
@@ -50,6 +97,10 @@ def _section_block(data: DeclarationData, section: Section, lookups) -> Block:
                 target = block.wide if getattr(f, "multiline", False) else block.pairs
                 target.append((f.label, "" if value is None else str(value)))
     return block
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
 
 
 def blocks(data: DeclarationData, lookups) -> list[Block]:

@@ -60,3 +60,50 @@ def fakes() -> dict[str, bytes]:
         "zip": archive.getvalue(),
         "truncated_jpeg": jpeg()[:300],
     }
+
+
+def _noise(width, height, block):
+    import os
+    small = Image.frombytes("RGB", (width // block, height // block),
+                            os.urandom((width // block) * (height // block) * 3))
+    return small if block == 1 else small.resize((width, height), Image.Resampling.BILINEAR)
+
+
+def phone_jpeg(orientation=None) -> bytes:
+    """Like a 12 Mpx phone photo (4032×3024, ~4.6 MB): smooth areas, some
+    texture, sensor noise; EXIF with a maker, a GPS position and, if given,
+    an orientation."""
+    width, height = 4032, 3024
+    scene = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    scene = Image.blend(scene, _noise(width, height, 8), 0.5)
+    scene = Image.blend(scene, Image.effect_noise((width, height), 12).convert("RGB"), 0.15)
+    exif = scene.getexif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 7.0, 0.0), 3: "E", 4: (117.0, 12.0, 0.0)})
+    if orientation:
+        exif[0x0112] = orientation
+    buf = io.BytesIO()
+    scene.save(buf, format="JPEG", quality=95, exif=exif)
+    return buf.getvalue()
+
+
+def huge_phone_jpeg() -> bytes:
+    """54 Mpx (9000×6000), about 26 MB: the largest photos of current phones."""
+    buf = io.BytesIO()
+    _noise(9000, 6000, 4).save(buf, format="JPEG", quality=93)
+    return buf.getvalue()
+
+
+def huge_png() -> bytes:
+    """About 27 MB of PNG (noise does not compress), 9.4 Mpx."""
+    buf = io.BytesIO()
+    _noise(3300, 2860, 1).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def jpeg_claiming(width, height) -> bytes:
+    """A small JPEG whose header announces width×height pixels."""
+    raw = bytearray(jpeg(16, 16))
+    sof = raw.index(b"\xff\xc0")
+    raw[sof + 5:sof + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(raw)

@@ -7,6 +7,7 @@ import io
 
 from flask import (
     Response,
+    current_app,
     abort,
     flash,
     g,
@@ -37,6 +38,7 @@ from app.declaration.data import (
 )
 from app.declaration.uploads import UploadRefused
 from app.platform.extensions import db
+from app.platform.ratelimit import allow
 from app.review.archive import personal_data_archive
 from app.review.history import history
 from app.review.workflow import STATUS_LABELS, find_committee, perform
@@ -221,10 +223,13 @@ class DeclarationView(BaseView):
         upload = request.files.get("file")
         if upload is None:
             return jsonify(ok=False, message="请选择要上传的图片"), 400
+        if not allow("upload", str(g.user.id), current_app.config["RATE_LIMIT_UPLOADS"]):
+            return jsonify(ok=False, message="上传次数过多，请一小时后再试"), 429
         try:
+            # The stream, not its bytes: a large photo is read by the decoder, not copied.
             attachment = files.add_attachment(
                 declaration, request.form.get("section", ""), request.form.get("kind", ""),
-                int(row) if row and row.isdigit() else None, upload.read(), upload.filename)
+                int(row) if row and row.isdigit() else None, upload.stream, upload.filename)
         except UploadRefused as exc:
             return jsonify(ok=False, message=str(exc)), 400
         except Conflict as exc:

@@ -69,6 +69,7 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         "active": "停用的账号不能登录",
     }
     list_columns = ["first_name", "username", "masked_phone", "org", "roles", "active"]
+    sort_by = {"masked_phone": "phone"}
     search_columns = ["first_name", "username", "org", "roles", "active"]
     formatters_columns = {
         "active": lambda v: "是" if v else "否",

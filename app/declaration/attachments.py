@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 
@@ -42,7 +43,7 @@ def place_error(data: DeclarationData, section_key: str, kind_key: str, row_id: 
 
 
 def add_attachment(declaration: Declaration, section_key: str, kind_key: str, row_id: int | None,
-                   raw: bytes, filename: str) -> Attachment:
+                   raw: bytes | BinaryIO, filename: str) -> Attachment:
     """Raises UploadRefused or Conflict with a message for the person."""
     if not declaration.editable:
         raise Conflict("申报已提交，不能上传附件")

@@ -59,9 +59,11 @@ def add_security_headers(response):
 
 
 def handle_http_error(exc: HTTPException):
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return {"ok": False, "message": ERROR_TITLES.get(exc.code, exc.name)}, exc.code
     title = ERROR_TITLES.get(exc.code, "请求未能完成")
+    if exc.code == 413:
+        title = _too_large()
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"ok": False, "message": title if title != "请求未能完成" else exc.name}, exc.code
     detail = exc.description if exc.code in (400, 429) and _is_chinese(exc.description) else ""
     return render_template("error.html", code=exc.code, title=title, detail=detail), exc.code
 
@@ -100,6 +102,12 @@ def handle_unexpected_error(exc: Exception):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": f"系统出现错误，事件编号{incident}", "incident": incident}, 500
     return render_template("error.html", code=500, title="系统出现错误", incident=incident), 500
+
+
+def _too_large() -> str:
+    """413 says the limit (a photo of UPLOAD_MAX_BYTES passes)."""
+    limit = current_app.config.get("UPLOAD_MAX_BYTES") or current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"上传的内容过大：每个文件不能超过{limit // (1024 * 1024)}MB" if limit else ERROR_TITLES[413]
 
 
 def _is_chinese(text) -> bool:

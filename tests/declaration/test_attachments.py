@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.platform.extensions import db
 from models import Attachment
 from tests import images
-from tests.conftest import APPLICANT_ID, login
+from tests.conftest import APPLICANT_ID, csrf_token, login
 from tests.declaring import ROWS, basic, post, row_ids, upload
 
 
@@ -174,6 +174,101 @@ def test_deleting_a_row_removes_its_files(app, applicant):
     assert stored_files(app) == [] and count_rows(app) == 0
 
 
-def test_request_size_cap(app, applicant):
-    response = upload(applicant, "basic", "photo", content=b"\xff\xd8" + b"0" * (13 * 1024 * 1024))
-    assert response.status_code == 413
+
+
+# -- phone photos: large ones accepted and shrunk in bounded memory (#9 item 9, #10 item 11, #13) --
+
+@pytest.fixture(scope="module")
+def huge_photos():
+    return {"IMG_54MP.JPG": images.huge_phone_jpeg(), "screen.png": images.huge_png()}
+
+
+def test_largest_phone_photos_are_accepted_and_shrunk(app, applicant, huge_photos):
+    for name, raw in huge_photos.items():
+        assert len(raw) > 26 * 1024 * 1024
+        response = upload(applicant, "basic", "photo", content=raw, name=name)
+        assert response.status_code == 200 and response.json["ok"], (name, response.status_code, response.json)
+        data = fetch(applicant, response).data
+        image = Image.open(io.BytesIO(data))
+        assert len(data) < 500 * 1024 and max(image.size) <= 2000 and image.format == "JPEG"
+        token = csrf_token(applicant, "/declaration/basic")
+        assert applicant.post(response.json["attachment"]["delete_url"], data={"csrf_token": token}).json["ok"]
+
+
+def test_over_the_limit_says_the_limit(app, applicant):
+    limit = app.config["UPLOAD_MAX_BYTES"]
+    assert limit >= 30 * 1024 * 1024
+    response = upload(applicant, "basic", "photo", content=b"\xff\xd8" + b"0" * (limit + 2 * 1024 * 1024))
+    assert response.status_code == 413 and f"{limit // 1024 // 1024}MB" in response.json["message"]
+    from app.declaration.uploads import UploadRefused, process_image
+    with app.app_context(), pytest.raises(UploadRefused, match=f"{limit // 1024 // 1024}MB"):
+        process_image(b"\xff\xd8" + b"0" * (limit + 1))
+    assert stored_files(app) == [] and count_rows(app) == 0
+
+
+def test_pixel_bomb_check_holds_for_jpeg_too(app, applicant):
+    response = upload(applicant, "basic", "photo", content=images.jpeg_claiming(20000, 20000))
+    assert response.status_code == 400 and "像素过大" in response.json["message"]
+    assert "20000万像素" in response.json["message"]     # the limit is stated
+    response = upload(applicant, "basic", "photo", content=images.bomb_png(), name="small.png")
+    assert "1300万像素" in response.json["message"]
+
+
+def test_photo_kept_at_print_size_upright_and_stripped_in_two_encodes():
+    from app.declaration.uploads import process_image
+    result = process_image(images.phone_jpeg(orientation=6))
+    image = Image.open(io.BytesIO(result.data))
+    assert image.height > image.width and max(image.size) <= 2000      # turned upright, print size
+    assert dict(image.getexif()) == {} and "icc_profile" not in image.info and "comment" not in image.info
+    assert len(result.data) < 500 * 1024 and result.encodes <= 2
+    noisy = process_image(images.noisy_jpeg())
+    assert len(noisy.data) < 500 * 1024 and noisy.encodes <= 2
+
+
+MEASURE = """
+import resource, sys
+sys.path.insert(0, {root!r})
+from app.declaration.uploads import process_image
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open(sys.argv[1], "rb") as f:
+    process_image(f)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+def _worst_pngs():
+    """The largest PNGs accepted, in the modes that need the most memory."""
+    from app.declaration.uploads import MAX_PNG_PIXELS
+    width = 4000
+    height = MAX_PNG_PIXELS // width
+    out = {}
+    for mode, color, extra in (("RGBA", (1, 2, 3, 100), {}), ("P", 3, {"transparency": 3})):
+        buf = io.BytesIO()
+        Image.new(mode, (width, height), color).save(buf, "PNG", **extra)
+        out[mode] = buf.getvalue()
+    return out
+
+
+def test_one_upload_stays_under_150_mb(tmp_path, huge_photos):
+    """Peak memory (resident set, which sees Pillow's own buffers, unlike
+    tracemalloc) of processing the largest accepted images, each in a fresh process."""
+    import subprocess
+    import sys
+    root = str(Path(__file__).resolve().parents[2])
+    files = {**huge_photos, **{f"max-{mode}.png": raw for mode, raw in _worst_pngs().items()}}
+    for name, raw in files.items():
+        path = tmp_path / name
+        path.write_bytes(raw)
+        out = subprocess.run([sys.executable, "-c", MEASURE.format(root=root), str(path)],
+                             capture_output=True, text=True, check=True)
+        assert int(out.stdout.strip()) <= 150, (name, out.stdout)
+
+
+def test_uploads_per_account_per_hour_are_limited(app, applicant):
+    app.config["RATE_LIMIT_UPLOADS"] = "3 per hour"
+    try:
+        answers = [upload(applicant, "basic", "photo", content=images.fakes()["html"]) for _ in range(4)]
+        assert [a.status_code for a in answers] == [400, 400, 400, 429]
+        assert "上传次数过多" in answers[-1].json["message"]
+    finally:
+        app.config["RATE_LIMIT_UPLOADS"] = "120 per hour"
