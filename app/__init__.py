@@ -100,6 +100,15 @@ def _install_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
 
     @app.before_request
+    def request_id():
+        # One id per request: in audit rows, logs and as the incident number.
+        import uuid
+
+        from flask import g
+
+        g.request_id = uuid.uuid4().hex[:16].upper()
+
+    @app.before_request
     def password_change_due():
         user = current_user
         if (

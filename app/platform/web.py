@@ -43,6 +43,8 @@ def add_security_headers(response):
         "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
         "form-action 'self'; frame-ancestors 'self'",
     )
+    if g.get("request_id"):
+        response.headers["X-Request-Id"] = g.request_id
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -65,7 +67,7 @@ def handle_http_error(exc: HTTPException):
 
 
 def handle_unexpected_error(exc: Exception):
-    incident = uuid.uuid4().hex[:12].upper()
+    incident = g.get("request_id") or uuid.uuid4().hex[:16].upper()
     log.exception("Incident %s on %s %s", incident, request.method, request.path)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": f"系统出现错误，事件编号{incident}", "incident": incident}, 500
