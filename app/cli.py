@@ -64,6 +64,8 @@ def register_commands(app) -> None:
         user = sm.add_user(username, name, "", email, sm.find_role(ADMIN_ROLE), password=password)
         if not user:
             raise click.ClickException("创建失败")
+        user.must_change_password = True  # printed once: temporary (#9 item 1)
+        db.session.commit()
         click.echo(f"管理员账号：{username}\n初始密码：{password}\n请登录后立即修改密码。")
 
     @app.cli.command("demo")

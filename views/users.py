@@ -172,7 +172,6 @@ class ResetMyPasswordView(FabResetMyPasswordView):
     """One's own password is changed only on 修改密码 (with the old one)."""
 
     @expose("/form", methods=["GET", "POST"])
-    @has_access
     def this_form_get(self):
         return redirect(url_for("AccountView.password"))
 
@@ -183,7 +182,6 @@ class UserInfoEditView(FabUserInfoEditView):
     """FAB's own profile form is not offered (the name menu has 修改密码)."""
 
     @expose("/form", methods=["GET", "POST"])
-    @has_access
     def this_form_get(self):
         return redirect(url_for("AccountView.password"))
 
