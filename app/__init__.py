@@ -21,6 +21,9 @@ OPEN_WHILE_PASSWORD_CHANGE_DUE = {"AccountView.password", "AuthView.logout", "st
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     cfg = config_for(config_name)
     app = Flask(__name__, instance_path=cfg.INSTANCE_DIR, instance_relative_config=False)
+    from app.platform.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(cfg)
     app.config.update(overrides or {})
     _finish_config(app)
@@ -93,10 +96,12 @@ def _install_request_hooks(app: Flask) -> None:
         csp_nonce,
         handle_http_error,
         handle_unexpected_error,
+        reject_out_of_range_numbers,
     )
     from app.review.workflow import STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.before_request(reject_out_of_range_numbers)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
 
     @app.before_request

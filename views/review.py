@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from app.declaration.data import Conflict, DeclarationData, lookups
 from app.platform.extensions import db
 from app.platform.storage import storage
+from app.platform.web import is_local_path
 from app.review.history import history, latest_changes
 from app.review.lists import filtered_query
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
@@ -96,7 +97,8 @@ class ReviewView(BaseView):
         """Name or ID number search, kept in the session: never in a URL."""
         _reviewers_only()
         session["review_search"] = normalise_text(request.form.get("q"))[:30]
-        return redirect(request.form.get("back") or url_for(".index"))
+        back = request.form.get("back")
+        return redirect(back if is_local_path(back) else url_for(".index"))
 
     @expose("/<int:declaration_id>")
     @has_access
