@@ -24,6 +24,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
 
 from app.declaration.data import Conflict, DeclarationData, lookups
+from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.storage import storage
 from app.platform.web import is_local_path
@@ -35,7 +36,7 @@ from models import Account, Declaration, DefenceArrangement, ExportJob, Organisa
 from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer, visible_declarations, waiting_for
-from reports.exports import export_now, start_job
+from reports.exports import export_now, sees_full_identifiers, start_job
 from reports.workbooks import write_rows
 
 PAGE_SIZE = 20
@@ -105,6 +106,9 @@ class ReviewView(BaseView):
     def show(self, declaration_id):
         _reviewers_only()
         declaration = _visible_or_404(declaration_id)
+        if sees_full_identifiers(g.user):
+            record("pii.view", f"declaration:{declaration.id}")
+            db.session.commit()
         data = DeclarationData(declaration)
         defence = db.session.scalar(select(DefenceArrangement).where(
             DefenceArrangement.declaration_id == declaration.id))
@@ -168,6 +172,9 @@ class ReviewView(BaseView):
         search = session.get("review_search", "")
         stmt = filtered_query(g.user, f, search)
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        record("export.list", "declaration", after={"rows": total, "filters": {k: v for k, v in f.items() if v},
+                                                     "search": bool(search)})
+        db.session.commit()
         if total > current_app.config["EXPORT_BACKGROUND_ROWS"]:
             job = start_job(g.user, {"filters": f, "search": search}, total)
             return redirect(url_for(".export_job", job_id=job.id))

@@ -62,3 +62,29 @@ def purge_old_events() -> int:
     count = db.session.execute(delete(AuditEvent).where(AuditEvent.created_at < cutoff)).rowcount
     db.session.commit()
     return count
+
+
+AUDIT_FILTERS = ("action", "actor", "target", "ip", "request_id", "since", "until")
+
+
+def search_events(filters: dict):
+    """The audit log, newest first, narrowed by the 审计管理员's filters
+    (text fields match a prefix; dates are whole days)."""
+    from sqlalchemy import select
+
+    stmt = select(AuditEvent)
+    for name in ("action", "actor", "target", "ip", "request_id"):
+        value = (filters.get(name) or "").strip()
+        if value:
+            stmt = stmt.where(getattr(AuditEvent, name).startswith(value, autoescape=True))
+    for name, op in (("since", "__ge__"), ("until", "__lt__")):
+        value = (filters.get(name) or "").strip()
+        if value:
+            try:
+                day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc).astimezone()
+            except ValueError:
+                continue
+            if name == "until":
+                day += timedelta(days=1)
+            stmt = stmt.where(getattr(AuditEvent.created_at, op)(day))
+    return stmt.order_by(AuditEvent.id.desc())
