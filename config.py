@@ -87,7 +87,7 @@ class Config:
     FAB_API_SWAGGER_UI = False  # its page carries inline script the CSP refuses
     # The fake hash that balances login timing for unknown accounts is made
     # with this same method by create_app.
-    FAB_PASSWORD_HASH_METHOD = "scrypt"
+    FAB_PASSWORD_HASH_METHOD = "scrypt"  # nosec B105 - a hash method name, not a password
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = env_str("AUTH_RATE_LIMIT", "20 per minute")
 
@@ -163,9 +163,9 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
+    SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"  # nosec B105 - the test configuration only
     SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
-    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # nosec B105 - a hash method name (fast, tests only)
     RATELIMIT_STORAGE_URI = "memory://"
 
 

@@ -67,8 +67,8 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         "active": "启用",
         "email": "邮箱",
         "roles": "角色",
-        "password": "密码",
-        "conf_password": "确认密码",
+        "password": "密码",  # nosec B105 - a form label
+        "conf_password": "确认密码",  # nosec B105 - a form label
         "locked_until": "锁定至",
         "last_login": "最近登录",
         "login_count": "登录次数",

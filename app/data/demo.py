@@ -20,7 +20,7 @@ from permissions.roles import (
     UNIT_ROLE,
 )
 
-DEMO_PASSWORD = "Demo2026"
+DEMO_PASSWORD = "Demo2026"  # nosec B105 - the documented demo password; `flask demo` refuses production
 BUREAU = "天津市人力资源和社会保障局职称办"
 
 # (name, kind, parent name)

@@ -49,7 +49,7 @@ class DatabaseStore:
                 self._run(insert(self.table).values(key=key, **values))
             except IntegrityError:  # created meanwhile by another worker
                 self._run(update(self.table).where(self.table.c.key == key).values(**values))
-        if random.random() < 0.02:
+        if random.random() < 0.02:  # nosec B311 - sampling when to purge, not a secret
             self.purge_expired()
 
     def add(self, key: str, value: str, ttl: int) -> bool:
