@@ -91,7 +91,7 @@ class Config:
     FAB_API_SWAGGER_UI = False  # its page carries inline script the CSP refuses
     # The fake hash that balances login timing for unknown accounts is made
     # with this same method by create_app.
-    FAB_PASSWORD_HASH_METHOD = "scrypt"
+    FAB_PASSWORD_HASH_METHOD = "scrypt"  # nosec B105 - a hash method name, not a password
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = env_str("AUTH_RATE_LIMIT", "20 per minute")
 
@@ -119,7 +119,7 @@ class Config:
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     RATE_LIMIT_LOGIN = env_str("RATE_LIMIT_LOGIN", "20 per minute;200 per day")
-    RATE_LIMIT_SMS_PER_IP = env_str("RATE_LIMIT_SMS_PER_IP", "10 per hour")
+    RATE_LIMIT_SMS_PER_IP = env_str("RATE_LIMIT_SMS_PER_IP", "300 per hour")
     RATE_LIMIT_SMS_PER_PHONE = env_str("RATE_LIMIT_SMS_PER_PHONE", "5 per hour;10 per day")
     RATE_LIMIT_FORMS = env_str("RATE_LIMIT_FORMS", "30 per minute")
     RATE_LIMIT_CAPTCHA = env_str("RATE_LIMIT_CAPTCHA", "60 per minute")
@@ -144,6 +144,16 @@ class Config:
     SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 5)
     SMS_SIGNATURE = env_str("SMS_SIGNATURE", "【职称申报】")
 
+    # Security and privacy (#10, #9 items 1/10/11): limits keyed on the person
+    # first (account, phone, session), the per-IP values are only ceilings for
+    # a large employer behind one NAT address; TRUSTED_PROXIES above says how
+    # many proxies' X-Forwarded-For to believe.
+    RATE_LIMIT_LOGIN_PER_IP = env_str("RATE_LIMIT_LOGIN_PER_IP", "600 per hour")
+    RATE_LIMIT_FORMS_PER_IP = env_str("RATE_LIMIT_FORMS_PER_IP", "600 per hour")
+    LOGIN_ALERT_FAILURES = env_int("LOGIN_ALERT_FAILURES", 10)
+    #: audit rows are kept at least this many days (等保: ≥ 6 months)
+    AUDIT_RETENTION_DAYS = max(183, env_int("AUDIT_RETENTION_DAYS", 365))
+
     # Printouts: a TrueType CJK font from Debian's fonts-wqy-microhei.
     PDF_FONT = env_str("PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
     # Larger list exports run as a background job with a progress bar.
@@ -157,15 +167,17 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
+    SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"  # nosec B105 - the test configuration only
     SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
-    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # nosec B105 - a hash method name (fast, tests only)
     RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    # Database errors never carry their parameters (IDs, hashes) into logs.
+    SQLALCHEMY_ENGINE_OPTIONS = {**Config.SQLALCHEMY_ENGINE_OPTIONS, "hide_parameters": True}
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

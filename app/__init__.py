@@ -21,6 +21,9 @@ OPEN_WHILE_PASSWORD_CHANGE_DUE = {"AccountView.password", "AuthView.logout", "st
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     cfg = config_for(config_name)
     app = Flask(__name__, instance_path=cfg.INSTANCE_DIR, instance_relative_config=False)
+    from app.platform.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(cfg)
     app.config.update(overrides or {})
     _finish_config(app)
@@ -96,11 +99,22 @@ def _install_request_hooks(app: Flask) -> None:
         handle_expired_form,
         handle_http_error,
         handle_unexpected_error,
+        reject_out_of_range_numbers,
     )
     from app.review.workflow import STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.before_request(reject_out_of_range_numbers)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
+
+    @app.before_request
+    def request_id():
+        # One id per request: in audit rows, logs and as the incident number.
+        import uuid
+
+        from flask import g
+
+        g.request_id = uuid.uuid4().hex[:16].upper()
 
     @app.before_request
     def password_change_due():

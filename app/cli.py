@@ -11,7 +11,7 @@ from flask import current_app
 from flask_migrate import upgrade
 
 from app.platform.extensions import db
-from permissions.roles import ADMIN_ROLE, APPLICANT_ONLY, PUBLIC_ROLE, ROLE_PERMISSIONS
+from permissions.roles import ADMIN_ROLE, APPLICANT_ONLY, AUDITOR_ONLY, PUBLIC_ROLE, ROLE_PERMISSIONS
 
 
 def setup_database() -> None:
@@ -27,7 +27,7 @@ def setup_database() -> None:
         sm.add_role(role)
     appbuilder.add_permissions(update_perms=True)
     admin = sm.find_role(ADMIN_ROLE)
-    for view, permission in APPLICANT_ONLY:
+    for view, permission in [*APPLICANT_ONLY, *AUDITOR_ONLY]:
         found = sm.find_permission_view_menu(permission, view)
         if found is not None and found in admin.permissions:
             sm.del_permission_role(admin, found)
@@ -64,6 +64,8 @@ def register_commands(app) -> None:
         user = sm.add_user(username, name, "", email, sm.find_role(ADMIN_ROLE), password=password)
         if not user:
             raise click.ClickException("创建失败")
+        user.must_change_password = True  # printed once: temporary (#9 item 1)
+        db.session.commit()
         click.echo(f"管理员账号：{username}\n初始密码：{password}\n请登录后立即修改密码。")
 
     @app.cli.command("demo")

@@ -16,6 +16,9 @@ COMMITTEE_ROLE = "评委会"
 OFFICE_ROLE = "职称办"
 ADMIN_ROLE = "管理员"
 PUBLIC_ROLE = "未登录访客"
+#: reads and exports the audit trail only; separate from the system
+#: administrator (三员分立, 等保 level 3)
+AUDITOR_ROLE = "审计管理员"
 
 # Organisation kind each reviewer role acts for (a reviewer belongs to
 # exactly one node of that kind).
@@ -63,7 +66,14 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, list[str]]]] = {
     COMMITTEE_ROLE: _EVERYONE + _REVIEWING + [("答辩安排", ["menu_access"])],
     OFFICE_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE + _YEARS,
     PUBLIC_ROLE: [],
+    AUDITOR_ROLE: [("HomeView", ["can_index"]), ("AccountView", ["can_password"]),
+                   ("AuditView", ["can_list", "can_export"]), ("安全审计", ["menu_access"]),
+                   ("审计日志", ["menu_access"])],
 }
+
+#: the audit trail is not the system administrator's to read (三员分立)
+AUDITOR_ONLY = [("AuditView", "can_list"), ("AuditView", "can_export"), ("审计日志", "menu_access"),
+                ("安全审计", "menu_access")]
 
 #: the administrator role receives every permission; these belong to the
 #: applicant's own pages and are taken away from it (administrators do not declare)
@@ -74,7 +84,7 @@ APPLICANT_ONLY = [(view, perm) for view, perms in _DECLARING for perm in perms]
 FULL_IDENTIFIER_ROLES = (OFFICE_ROLE,)
 
 # The order in which a person holding several roles is described.
-ROLE_ORDER = (ADMIN_ROLE, OFFICE_ROLE, COMMITTEE_ROLE, DEPARTMENT_ROLE, UNIT_ROLE, APPLICANT_ROLE)
+ROLE_ORDER = (ADMIN_ROLE, AUDITOR_ROLE, OFFICE_ROLE, COMMITTEE_ROLE, DEPARTMENT_ROLE, UNIT_ROLE, APPLICANT_ROLE)
 
 
 def _fab_roles(table):

@@ -5,6 +5,7 @@ account per role) with empty sessions, codes, limits and SMS outbox."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -87,6 +88,43 @@ WIPE = [
 ]
 
 
+class _AllLines(logging.Handler):
+    """Every log line the suite writes, formatted as a handler would (#10 item 7)."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+LOG_LINES = _AllLines()
+SECRETS: set[str] = set()  # SMS codes and temporary passwords sent during the suite
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_personal_data_in_logs(app):
+    """One scan of every log line written by the whole suite: no full ID
+    number, phone, SMS code, temporary password or demo password."""
+    root = logging.getLogger()
+    root.addHandler(LOG_LINES)
+    yield
+    root.removeHandler(LOG_LINES)
+    id_re = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+    phone_re = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+    words = {DEMO_PASSWORD, *SECRETS}
+    leaks = [line for line in LOG_LINES.lines
+             if id_re.search(line) or phone_re.search(line) or any(w in line for w in words)]
+    assert not leaks, f"personal data in {len(leaks)} log lines, e.g. {leaks[:3]}"
+
+
+def _remember_secrets(app):
+    for message in outbox(app):
+        SECRETS.update(re.findall(r"(?:验证码为|临时密码为)([0-9A-Za-z]{6,})", message["text"]))
+
+
 @pytest.fixture(autouse=True)
 def world(app):
     """The demo world, fresh for every test."""
@@ -100,6 +138,7 @@ def world(app):
     shutil.rmtree(app.config["UPLOAD_DIR"], ignore_errors=True)
     app.config["CAPTCHA_FIXED_CODE"] = CAPTCHA
     yield
+    _remember_secrets(app)
     with app.app_context():
         db.session.remove()
 

@@ -4,6 +4,7 @@ in one place, in menu order."""
 
 def register_views(appbuilder):
     from views.account import AccountView
+    from views.audit import AuditView
     from views.attachments import AttachmentView
     from views.declaration import DeclarationView
     from views.messages import MessageView
@@ -32,6 +33,10 @@ def register_views(appbuilder):
     appbuilder.add_view(
         UnitView, "工作单位", label="工作单位", icon="fa-building", category="单位管理", category_label="单位管理",
         category_icon="fa-sitemap",
+    )
+    appbuilder.add_view(
+        AuditView, "审计日志", label="审计日志", icon="fa-clipboard-list", category="安全审计",
+        category_label="安全审计", category_icon="fa-user-shield",
     )
     appbuilder.add_view_no_menu(OrganisationSearchView)
     appbuilder.add_view_no_menu(AttachmentView)

@@ -29,7 +29,7 @@ from app.accounts import captcha, sms_codes
 from app.platform.extensions import db
 from app.platform.ratelimit import allow, client_ip
 from models import Account, SiteText
-from models.identity import normalise_text, phone_error
+from models.identity import normalise_login, normalise_text, phone_error
 from views.account_forms import (
     AgreementForm,
     ChangePasswordForm,
@@ -40,7 +40,23 @@ from views.account_forms import (
 
 log = logging.getLogger(__name__)
 TOO_MANY = "操作过于频繁，请稍后再试"
+FORGOT_RECENT = "如果该身份证号已注册，短信已于1分钟内发送，请查收；如需重新发送，请{seconds}秒后再试"
 FORGOT_SENT = "如果该身份证号已注册，临时密码已发送至注册时填写的手机号，30分钟内有效。请使用临时密码登录后立即修改密码。"
+
+
+def login_allowed(username) -> bool:
+    """Per account first; the per-IP limit is a high ceiling only (#9 item 10)."""
+    cfg = current_app.config
+    account = normalise_login(username if isinstance(username, str) else "") or "-"
+    return allow("login-ip", client_ip(), cfg["RATE_LIMIT_LOGIN_PER_IP"]) and \
+        allow("login", account, cfg["RATE_LIMIT_LOGIN"])
+
+
+def form_allowed(scope: str) -> bool:
+    """Per session (a visitor who solves captchas), under a per-IP ceiling."""
+    cfg = current_app.config
+    return allow(f"{scope}-ip", client_ip(), cfg["RATE_LIMIT_FORMS_PER_IP"]) and \
+        allow(scope, getattr(session, "sid", None) or client_ip(), cfg["RATE_LIMIT_FORMS"])
 
 
 def render_auth(template, status=200, form=None, **context):
@@ -60,7 +76,7 @@ class AuthView(AuthDBView):
         form = LoginForm()
         status = 200
         if request.method == "POST":
-            if not allow("login", client_ip(), current_app.config["RATE_LIMIT_LOGIN"]):
+            if not login_allowed(request.form.get("username")):
                 form.validate()
                 form.captcha.errors = [TOO_MANY]
                 status = 429
@@ -97,7 +113,7 @@ class AuthView(AuthDBView):
         """忘记密码？: the same answer whether or not the ID is registered."""
         form = ForgotForm()
         if request.method == "POST":
-            if not allow("forgot", client_ip(), current_app.config["RATE_LIMIT_FORMS"]):
+            if not form_allowed("forgot"):
                 form.validate()
                 form.captcha.errors = [TOO_MANY]
                 return render_auth("account/forgot.html", status=429, form=form)
@@ -106,9 +122,12 @@ class AuthView(AuthDBView):
                 if error:
                     form.captcha.errors = [error]
                 else:
-                    accounts.send_temporary_password(form.username.data)
-                    flash(FORGOT_SENT, "success")
-                    return redirect(url_for("AuthView.login"))
+                    wait = accounts.forgot_password(form.username.data)
+                    if not wait:
+                        flash(FORGOT_SENT, "success")
+                        return redirect(url_for("AuthView.login"))
+                    form.username.errors = [FORGOT_RECENT.format(seconds=wait)]
+                    return render_auth("account/forgot.html", status=429, form=form)
             return render_auth("account/forgot.html", status=400, form=form)
         return render_auth("account/forgot.html", form=form)
 
@@ -143,23 +162,33 @@ class RegisterView(BaseView):
         form = RegisterForm()
         if request.method == "GET":
             return render_auth("account/register.html", form=form)
-        if not allow("register", client_ip(), current_app.config["RATE_LIMIT_FORMS"]):
+        if not form_allowed("register"):
             form.validate()
             form.sms_code.errors = [TOO_MANY]
             return render_auth("account/register.html", form=form, status=429)
         valid = form.validate()
-        if valid:
-            valid = self._check_unique(form)
+        # The captcha first, then the SMS code; only then may the page say
+        # that an ID or phone is already registered (#10 item 2).
         if form.captcha.data:
             error = captcha.check(form.captcha.data)
             if error:
                 form.captcha.errors = list(form.captcha.errors) + [error]
                 valid = False
-        if not form.phone.errors and form.sms_code.data:
-            # Only a form that is right in every other respect uses the code up.
-            error = sms_codes.check_code("register", form.phone.data, form.sms_code.data, consume=valid)
+        code_ok = False
+        if valid and form.sms_code.data:
+            error = sms_codes.check_code("register", form.phone.data, form.sms_code.data, consume=False)
             if error:
                 form.sms_code.errors = list(form.sms_code.errors) + [error]
+                valid = False
+            else:
+                code_ok = True
+        if valid and code_ok:
+            valid = self._check_unique(form)
+        if valid:
+            # Only a form that is right in every respect uses the code up.
+            error = sms_codes.check_code("register", form.phone.data, form.sms_code.data, consume=True)
+            if error:
+                form.sms_code.errors = [error]
                 valid = False
         if not valid:
             return render_auth("account/register.html", form=form, status=400)
@@ -181,16 +210,22 @@ class RegisterView(BaseView):
         error = phone_error(phone)
         if error:
             return jsonify(ok=False, field="phone", message=error), 400
-        if not allow("sms-ip", client_ip(), current_app.config["RATE_LIMIT_SMS_PER_IP"]) or not allow(
-            "sms-phone", phone, current_app.config["RATE_LIMIT_SMS_PER_PHONE"]
-        ):
+        # Only a request with the right captcha counts against the phone's
+        # quota (#10 item 3); the per-IP limit is a high ceiling.
+        if not allow("sms-ip", client_ip(), current_app.config["RATE_LIMIT_SMS_PER_IP"]):
             return jsonify(ok=False, field="sms_code", message=TOO_MANY), 429
         error = captcha.check(request.form.get("captcha"), keep=True)
         if error:
             return jsonify(ok=False, field="captcha", message=error), 400
+        if not allow("sms-phone", phone, current_app.config["RATE_LIMIT_SMS_PER_PHONE"]):
+            return jsonify(ok=False, field="sms_code", message=TOO_MANY), 429
         if db.session.scalar(select(Account.id).where(Account.phone == phone)):
-            return jsonify(ok=False, field="phone", message="该手机号已注册，每个手机号只能注册一次"), 400
-        error = sms_codes.send_code("register", phone)
+            # The same answer as for a free number (#10 item 2); the owner
+            # learns by SMS that someone tried to register with it.
+            error = sms_codes.send_notice("register", phone,
+                                          "有人尝试使用您的手机号注册职称申报账号。该手机号已注册，如忘记密码请使用“忘记密码”。")
+        else:
+            error = sms_codes.send_code("register", phone)
         if error:
             wait = sms_codes.seconds_until_resend("register", phone)
             return jsonify(ok=False, field="sms_code", message=error, wait=wait), 429

@@ -1,12 +1,12 @@
 """The JSON login (/api/v1/security/login) under the same rules as the form:
 rate limits per IP, lock-out after five failures, temporary passwords."""
-from flask import current_app, request
+from flask import request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from app.accounts import auth as accounts
-from app.platform.ratelimit import allow, client_ip
+from views.account import login_allowed
 
 
 class SecurityApi(FabSecurityApi):
@@ -25,9 +25,9 @@ class SecurityApi(FabSecurityApi):
             429:
               description: 操作过于频繁
         """
-        if not allow("login", client_ip(), current_app.config["RATE_LIMIT_LOGIN"]):
-            return self.response(429, message="操作过于频繁，请稍后再试")
         payload = request.get_json(silent=True)
+        if not login_allowed(payload.get("username") if isinstance(payload, dict) else None):
+            return self.response(429, message="操作过于频繁，请稍后再试")
         if not isinstance(payload, dict) or not isinstance(payload.get("username"), str) \
                 or not isinstance(payload.get("password"), str):
             return self.response_400(message="请提供账号和密码")

@@ -15,7 +15,7 @@ from models import Organisation
 from models.identity import credit_code_error, normalise_id_number, normalise_text
 from permissions.roles import DEPARTMENT_ROLE
 from permissions.scopes import assignable_parents, maintainable_units
-from views.base import ChineseFormsMixin, SafeInterface
+from views.base import AuditedMixin, ChineseFormsMixin, SafeInterface
 
 
 class UnitScope(BaseFilter):
@@ -48,7 +48,8 @@ def clean_name(form, field):
         raise ValidationError("请输入单位全称")
 
 
-class UnitView(ChineseFormsMixin, ModelView):
+class UnitView(AuditedMixin, ChineseFormsMixin, ModelView):
+    audit_name = "organisation"
     datamodel = SafeInterface(Organisation)
     route_base = "/units"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask import Response, abort, g, render_template, send_file
+from flask import Response, abort, g, render_template, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.declaration.data import DeclarationData, lookups
+from app.platform.audit import record
 from app.platform.extensions import db
 from app.review.history import history
 from app.review.workflow import STATUS_LABELS
@@ -35,6 +36,10 @@ def _context(declaration: Declaration) -> dict:
     data = DeclarationData(declaration)
     if data.single("basic") is None:
         abort(404)
+    # A printout carries the full ID number: every one is an audited export.
+    if declaration.applicant_id != g.user.id:
+        record("export.print", f"declaration:{declaration.id}", after={"form": request.endpoint})
+        db.session.commit()
     lk = lookups()
     return {
         "declaration": declaration, "data": data, "h": header(data, lk), "blocks": blocks(data, lk),

@@ -24,8 +24,10 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
 
 from app.declaration.data import Conflict, DeclarationData, lookups
+from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.storage import storage
+from app.platform.web import is_local_path
 from app.review.history import history, latest_changes
 from app.review.lists import filtered_query
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
@@ -34,8 +36,8 @@ from models import Account, Declaration, DefenceArrangement, ExportJob, Organisa
 from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer, visible_declarations, waiting_for
+from reports.exports import export_now, sees_full_identifiers, start_job
 from views.base import mark_saved
-from reports.exports import export_now, start_job
 from reports.workbooks import write_rows
 
 PAGE_SIZE = 20
@@ -97,13 +99,17 @@ class ReviewView(BaseView):
         """Name or ID number search, kept in the session: never in a URL."""
         _reviewers_only()
         session["review_search"] = normalise_text(request.form.get("q"))[:30]
-        return redirect(request.form.get("back") or url_for(".index"))
+        back = request.form.get("back")
+        return redirect(back if is_local_path(back) else url_for(".index"))
 
     @expose("/<int:declaration_id>")
     @has_access
     def show(self, declaration_id):
         _reviewers_only()
         declaration = _visible_or_404(declaration_id)
+        if sees_full_identifiers(g.user):
+            record("pii.view", f"declaration:{declaration.id}")
+            db.session.commit()
         data = DeclarationData(declaration)
         defence = db.session.scalar(select(DefenceArrangement).where(
             DefenceArrangement.declaration_id == declaration.id))
@@ -168,6 +174,9 @@ class ReviewView(BaseView):
         search = session.get("review_search", "")
         stmt = filtered_query(g.user, f, search)
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        record("export.list", "declaration", after={"rows": total, "filters": {k: v for k, v in f.items() if v},
+                                                     "search": bool(search)})
+        db.session.commit()
         if total > current_app.config["EXPORT_BACKGROUND_ROWS"]:
             job = start_job(g.user, {"filters": f, "search": search}, total)
             return redirect(url_for(".export_job", job_id=job.id))

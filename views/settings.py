@@ -4,7 +4,7 @@ from flask_appbuilder import ModelView
 from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from models import DeclarationYear
-from views.base import ChineseFormsMixin, SafeInterface
+from views.base import AuditedMixin, ChineseFormsMixin, SafeInterface
 
 
 def closes_after_opening(form, field):
@@ -12,7 +12,8 @@ def closes_after_opening(form, field):
         raise ValidationError("结束日期不能早于开始日期")
 
 
-class DeclarationYearView(ChineseFormsMixin, ModelView):
+class DeclarationYearView(AuditedMixin, ChineseFormsMixin, ModelView):
+    audit_name = "declaration_year"
     datamodel = SafeInterface(DeclarationYear)
     route_base = "/years"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]

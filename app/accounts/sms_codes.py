@@ -27,14 +27,31 @@ def seconds_until_resend(purpose: str, phone: str) -> int:
     return kv().ttl(f"sms-sent:{purpose}:{phone}")
 
 
+def _tries_key(purpose: str, phone: str) -> str:
+    return f"sms-tries:{purpose}:{phone}"
+
+
+def send_notice(purpose: str, phone: str, text: str) -> str | None:
+    """Send a notice instead of a code, under the same once-a-minute rule and
+    with the same answers as send_code (so a caller learns nothing more)."""
+    if not kv().add(f"sms-sent:{purpose}:{phone}", "1", current_app.config["SMS_RESEND_SECONDS"]):
+        return f"验证码已发送，请{seconds_until_resend(purpose, phone) or 1}秒后再试"
+    try:
+        send_sms(phone, text)
+    except SmsError:
+        current_app.logger.exception("SMS sending failed")
+    return None
+
+
 def send_code(purpose: str, phone: str) -> str | None:
     """Send a new code; return an error message or None."""
     cfg = current_app.config
     if not kv().add(f"sms-sent:{purpose}:{phone}", "1", cfg["SMS_RESEND_SECONDS"]):
         return f"验证码已发送，请{seconds_until_resend(purpose, phone) or 1}秒后再试"
     code = f"{secrets.randbelow(10**6):06d}"
-    record = json.dumps({"h": _hash(phone, code), "tries": 0})
+    record = json.dumps({"h": _hash(phone, code), "n": secrets.token_hex(4)})
     kv().set(_key(purpose, phone), record, cfg["SMS_CODE_TTL_SECONDS"])
+    kv().delete(_tries_key(purpose, phone))
     minutes = cfg["SMS_CODE_TTL_SECONDS"] // 60
     try:
         send_sms(phone, f"您的验证码为{code}，{minutes}分钟内有效。请勿将验证码告知他人。")
@@ -58,13 +75,18 @@ def check_code(purpose: str, phone: str, code: str | None, consume: bool = True)
     if raw is None:
         return "手机验证码已失效，请重新获取"
     record = json.loads(raw)
+    max_tries = current_app.config["SMS_CODE_MAX_TRIES"]
+    tries_key = _tries_key(purpose, phone)
+    if int(kv().get(tries_key) or 0) >= max_tries:
+        kv().delete_if(key, raw)
+        return "手机验证码错误次数过多，请重新获取"
     if hmac.compare_digest(record["h"], _hash(phone, code)):
         if not consume or kv().delete_if(key, raw):
             return None
         return "手机验证码已失效，请重新获取"
-    record["tries"] += 1
-    if record["tries"] >= current_app.config["SMS_CODE_MAX_TRIES"]:
+    # One atomic increment per wrong code (#10 item 4): parallel wrong
+    # codes are all counted, so the code dies after the fifth.
+    if kv().incr(tries_key, current_app.config["SMS_CODE_TTL_SECONDS"]) >= max_tries:
         kv().delete_if(key, raw)
         return "手机验证码错误次数过多，请重新获取"
-    kv().replace_if(key, raw, json.dumps(record))
     return "手机验证码错误"

@@ -13,13 +13,14 @@ from models import Account, DeclarationYear, Organisation, TitleLevel, TitleSeri
 from permissions.roles import (
     ADMIN_ROLE,
     APPLICANT_ROLE,
+    AUDITOR_ROLE,
     COMMITTEE_ROLE,
     DEPARTMENT_ROLE,
     OFFICE_ROLE,
     UNIT_ROLE,
 )
 
-DEMO_PASSWORD = "Demo2026"
+DEMO_PASSWORD = "Demo2026"  # nosec B105 - the documented demo password; `flask demo` refuses production
 BUREAU = "天津市人力资源和社会保障局职称办"
 
 # (name, kind, parent name)
@@ -53,6 +54,7 @@ ACCOUNTS = [
     ("jy_pwh", "周航", COMMITTEE_ROLE, "天津市中小学教师高级评委会", None, "13800000008"),
     ("zcb", "陈刚", OFFICE_ROLE, BUREAU, None, "13800000005"),
     ("admin", "系统管理员", ADMIN_ROLE, None, None, "13800000006"),
+    ("audit", "审计员", AUDITOR_ROLE, None, None, "13800000009"),
 ]
 
 

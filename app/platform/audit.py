@@ -1,12 +1,20 @@
 """Writing the audit trail: `record()` adds one row to the current
-transaction, so the change and its audit row commit (or fail) together."""
+transaction, so the change and its audit row commit (or fail) together.
+
+The trail is append-only (等保 level 3): a session guard refuses any change
+or deletion of an AuditEvent through the app; only the retention task below
+removes rows older than AUDIT_RETENTION_DAYS (never less than six months)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import delete, event
+from sqlalchemy.orm import Session
 
 from app.platform.extensions import db
+from app.platform.jobs import task
 from models.audit import AuditEvent
 
 
@@ -33,3 +41,50 @@ def record(action: str, target: str = "", *, before=None, after=None, actor=None
     )
     db.session.add(event)
     return event
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _append_only(session: Session, flush_context, instances) -> None:
+    for obj in [*session.dirty, *session.deleted]:
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditTrailIsAppendOnly("审计记录不能修改或删除")
+
+
+@task("audit.purge", every=timedelta(days=1))
+def purge_old_events() -> int:
+    """Delete rows past the retention period (the only deletion there is)."""
+    days = max(183, int(current_app.config.get("AUDIT_RETENTION_DAYS", 365)))
+    cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+    count = db.session.execute(delete(AuditEvent).where(AuditEvent.created_at < cutoff)).rowcount
+    db.session.commit()
+    return count
+
+
+AUDIT_FILTERS = ("action", "actor", "target", "ip", "request_id", "since", "until")
+
+
+def search_events(filters: dict):
+    """The audit log, newest first, narrowed by the 审计管理员's filters
+    (text fields match a prefix; dates are whole days)."""
+    from sqlalchemy import select
+
+    stmt = select(AuditEvent)
+    for name in ("action", "actor", "target", "ip", "request_id"):
+        value = (filters.get(name) or "").strip()
+        if value:
+            stmt = stmt.where(getattr(AuditEvent, name).startswith(value, autoescape=True))
+    for name, op in (("since", "__ge__"), ("until", "__lt__")):
+        value = (filters.get(name) or "").strip()
+        if value:
+            try:
+                day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc).astimezone()
+            except ValueError:
+                continue
+            if name == "until":
+                day += timedelta(days=1)
+            stmt = stmt.where(getattr(AuditEvent.created_at, op)(day))
+    return stmt.order_by(AuditEvent.id.desc())

@@ -12,7 +12,7 @@ import random
 import time
 
 from flask import current_app
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Integer, String, and_, cast, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models.kv import KVEntry
@@ -49,7 +49,7 @@ class DatabaseStore:
                 self._run(insert(self.table).values(key=key, **values))
             except IntegrityError:  # created meanwhile by another worker
                 self._run(update(self.table).where(self.table.c.key == key).values(**values))
-        if random.random() < 0.02:
+        if random.random() < 0.02:  # nosec B311 - sampling when to purge, not a secret
             self.purge_expired()
 
     def add(self, key: str, value: str, ttl: int) -> bool:
@@ -60,6 +60,26 @@ class DatabaseStore:
             return True
         except IntegrityError:
             return False
+
+    def incr(self, key: str, ttl: int) -> int:
+        """Add one to a counter (created at 1 with `ttl`); the new value.
+        One `UPDATE … SET value = value + 1 … RETURNING` statement, so
+        parallel callers each get their own count and none is lost."""
+        c = self.table.c
+        for _ in range(5):
+            self._run(delete(self.table).where(c.key == key, c.expires_at <= time.time()))
+            try:
+                self._run(insert(self.table).values(key=key, value="1", expires_at=time.time() + ttl))
+                return 1
+            except IntegrityError:
+                pass
+            stmt = (update(self.table).where(self._live(key))
+                    .values(value=cast(cast(c.value, Integer) + 1, String)).returning(c.value))
+            with self._engine().begin() as conn:
+                value = conn.execute(stmt).scalar()
+            if value is not None:
+                return int(value)
+        raise RuntimeError(f"counter {key} could not be increased")
 
     def delete(self, key: str) -> None:
         self._run(delete(self.table).where(self.table.c.key == key))
@@ -95,6 +115,9 @@ _CAS_REPLACE = (
 )
 
 
+_INCR = "local n = redis.call('incr', KEYS[1]) if n == 1 then redis.call('expire', KEYS[1], ARGV[1]) end return n"
+
+
 class RedisStore:
     def __init__(self, url: str, namespace: str = "zc:"):
         import redis
@@ -103,6 +126,7 @@ class RedisStore:
         self.ns = namespace
         self._cas_delete = self.r.register_script(_CAS_DELETE)
         self._cas_replace = self.r.register_script(_CAS_REPLACE)
+        self._incr = self.r.register_script(_INCR)
 
     def _k(self, key):
         return self.ns + key
@@ -120,6 +144,9 @@ class RedisStore:
 
     def add(self, key, value, ttl):
         return bool(self.r.set(self._k(key), value, ex=ttl, nx=True))
+
+    def incr(self, key, ttl):
+        return int(self._incr(keys=[self._k(key)], args=[int(ttl)]))
 
     def delete(self, key):
         self.r.delete(self._k(key))

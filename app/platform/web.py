@@ -4,13 +4,15 @@ with ID and phone numbers masked."""
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import uuid
 
 from urllib.parse import urlsplit
 
-from flask import current_app, g, render_template, request, session
+from flask import abort, current_app, g, render_template, request, session
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from models.identity import mask_text
 
@@ -24,6 +26,44 @@ ERROR_TITLES = {
     413: "上传的内容过大",
     429: "操作过于频繁，请稍后再试",
 }
+
+
+# Database integers are 32-bit on every table here (#10 item 8).
+MAX_ID = 2**31 - 1
+NUMERIC_ARGS = ("page", "year", "unit", "pk", "id", "psize", "job", "row")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` that matches only values a database column can hold, so a
+    30-digit id is a 404, never an overflow deep in the driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _out_of_range(value: str) -> bool:
+    return value.isascii() and value.isdigit() and (len(value) > 10 or int(value) > MAX_ID)
+
+
+def reject_out_of_range_numbers():
+    """Crafted huge numbers in a path (FAB's `<pk>`) give 404, in the query
+    string (page=, year=, unit=, FAB's page_<view>=) 400 with a message."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and _out_of_range(value):
+            abort(404)
+    for name, value in request.args.items(multi=True):
+        base = name.split("_", 1)[0] if not name.startswith("_") else name
+        if (base in NUMERIC_ARGS or name in NUMERIC_ARGS) and _out_of_range(value.strip()):
+            abort(400, description="参数超出范围")
+
+
+def is_local_path(target: str | None) -> bool:
+    """Only a path on this site: no scheme, no host, no `//` or `/\\` tricks (#10 item 13)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    parts = urlsplit(target.replace("\\", "/"))
+    return not parts.scheme and not parts.netloc and not any(ord(c) < 32 for c in target)
 
 
 def csp_nonce() -> str:
@@ -45,6 +85,8 @@ def add_security_headers(response):
         "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
         "form-action 'self'; frame-ancestors 'self'",
     )
+    if g.get("request_id"):
+        response.headers["X-Request-Id"] = g.request_id
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -97,7 +139,7 @@ def _form_page() -> str:
 
 
 def handle_unexpected_error(exc: Exception):
-    incident = uuid.uuid4().hex[:12].upper()
+    incident = g.get("request_id") or uuid.uuid4().hex[:16].upper()
     log.exception("Incident %s on %s %s", incident, request.method, request.path)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": f"系统出现错误，事件编号{incident}", "incident": incident}, 500
@@ -114,21 +156,56 @@ def _is_chinese(text) -> bool:
     return bool(text) and any("\u4e00" <= c <= "\u9fff" for c in str(text))
 
 
+SQL_PARAMETERS_RE = re.compile(r"\[parameters: .*?\](?=\n|$|\s*\(Background)", re.S)
+
+
+def mask_log_text(text: str) -> str:
+    """IDs and phones masked, SQL parameters (passwords, hashes, codes) dropped,
+    newlines encoded so one record stays one line (V7.1.1, V7.3.1)."""
+    text = SQL_PARAMETERS_RE.sub("[parameters: hidden]", text)
+    return mask_text(text)
+
+
 class MaskingFilter(logging.Filter):
     """Logs never show full ID numbers or phone numbers (V7.1.1)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            try:
-                record.msg = record.getMessage()
-            except (TypeError, ValueError):
-                return True
-            record.args = None
-        record.msg = mask_text(str(record.msg)).replace("\n", "\\n").replace("\r", "\\r")
+        _mask_record(record)
         return True
 
 
+def _mask_record(record: logging.LogRecord) -> logging.LogRecord:
+    if getattr(record, "_masked", False):
+        return record
+    if record.args:
+        try:
+            record.msg = record.getMessage()
+        except (TypeError, ValueError):
+            return record
+        record.args = None
+    record.msg = mask_log_text(str(record.msg)).replace("\n", "\\n").replace("\r", "\\r")
+    if record.exc_info and not record.exc_text:
+        # The traceback's text (exception messages, SQL and its parameters)
+        # is formatted and masked here, before any handler prints it.
+        record.exc_text = mask_log_text(logging.Formatter().formatException(record.exc_info))
+    elif record.exc_text:
+        record.exc_text = mask_log_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_log_text(record.stack_info)
+    record._masked = True
+    return record
+
+
 def install_log_masking() -> None:
+    """Mask at the source (every record, whatever handler is added later) and
+    on the root handlers."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "masks", False):
+        def masked_factory(*args, **kwargs):
+            return _mask_record(factory(*args, **kwargs))
+
+        masked_factory.masks = True
+        logging.setLogRecordFactory(masked_factory)
     masking = MaskingFilter()
     root = logging.getLogger()
     if not any(isinstance(f, MaskingFilter) for h in root.handlers for f in h.filters):

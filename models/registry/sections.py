@@ -398,11 +398,11 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 BY_KEY = {s.key: s for s in SECTIONS}
-assert len(BY_KEY) == len(SECTIONS), "duplicate section key"
+assert len(BY_KEY) == len(SECTIONS), "duplicate section key"  # nosec B101 - import-time check of the registry itself
 for _s in SECTIONS:
-    assert _s.parent is None or _s.parent in BY_KEY, _s.key
+    assert _s.parent is None or _s.parent in BY_KEY, _s.key  # nosec B101 - registry self-check
     names = [f.name for f in _s.fields]
-    assert len(names) == len(set(names)), f"duplicate field in {_s.key}"
+    assert len(names) == len(set(names)), f"duplicate field in {_s.key}"  # nosec B101 - registry self-check
 
 
 def applicable_sections(special_page: str | None) -> list[Section]:

@@ -148,10 +148,15 @@ def test_duplicate_id_phone_and_email(app, client):
 
 
 def test_phone_registered_once(app, client):
+    """#10 item 2: the answer for a registered phone is the one for a free
+    phone; the owner gets a notice instead of a code."""
     agree(client)
     response = send_code(client, phone="13800000001")  # the demo applicant's phone
-    assert response.status_code == 400 and "每个手机号只能注册一次" in response.json["message"]
-    assert outbox(app) == []
+    free = send_code(client, phone=NEW_PHONE)
+    assert response.status_code == free.status_code == 200
+    assert response.json["message"] == free.json["message"]
+    notices = [m["text"] for m in outbox(app) if m["phone"] == "13800000001"]
+    assert len(notices) == 1 and "验证码" not in notices[0] and "已注册" in notices[0]
 
 
 def test_sms_needs_captcha_and_valid_phone(app, client):
