@@ -145,6 +145,18 @@ class Config:
     # Larger list exports run as a background job with a progress bar.
     EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 10_000)
 
+    # Platform (#11): job queue, storage, Redis timeouts, health.
+    # The queue is RQ on JOB_REDIS_URL (default REDIS_URL); without either,
+    # tasks run in-process. `flask worker` processes it.
+    JOB_REDIS_URL = env_str("JOB_REDIS_URL")
+    JOB_QUEUE = env_str("JOB_QUEUE", "zc-jobs")
+    JOB_TIMEOUT = env_int("JOB_TIMEOUT", 1800)                 # seconds one job may run
+    JOB_RETRY_DELAYS = [int(x) for x in env_str("JOB_RETRY_DELAYS", "10,60,300").split(",")]
+    JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)     # no heartbeat this long: the worker died
+    JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+    JOB_SCHEDULER_SECONDS = env_int("JOB_SCHEDULER_SECONDS", 15)
+    REDIS_TIMEOUT = float(env_str("REDIS_TIMEOUT", "0.5"))   # connect/read timeout, seconds
+
 
 class DevelopmentConfig(Config):
     pass

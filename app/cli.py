@@ -76,6 +76,17 @@ def register_commands(app) -> None:
         for row in load_demo():
             click.echo(" | ".join(row))
 
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    @click.option("--no-schedule", is_flag=True, help="Do not enqueue the periodic tasks from this worker.")
+    def worker_command(burst, no_schedule):
+        """Process the job queue (RQ on REDIS_URL); also enqueues periodic tasks."""
+        from app.platform.jobs import queue_url, run_worker
+
+        if not queue_url():
+            raise click.ClickException("没有配置 REDIS_URL（或 JOB_REDIS_URL），任务在 Web 进程内直接执行，无需 worker")
+        run_worker(current_app._get_current_object(), burst=burst, schedule=not no_schedule)
+
     @app.cli.command("purge-expired")
     def purge_command():
         """Delete expired sessions, captcha and SMS codes from the database store."""

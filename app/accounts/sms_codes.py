@@ -11,7 +11,7 @@ import secrets
 from flask import current_app
 
 from app.platform.kvstore import kv
-from app.platform.sms import SmsError, send_sms
+from app.platform.sms import queue_sms
 
 
 def _hash(phone: str, code: str) -> str:
@@ -36,13 +36,8 @@ def send_code(purpose: str, phone: str) -> str | None:
     record = json.dumps({"h": _hash(phone, code), "tries": 0})
     kv().set(_key(purpose, phone), record, cfg["SMS_CODE_TTL_SECONDS"])
     minutes = cfg["SMS_CODE_TTL_SECONDS"] // 60
-    try:
-        send_sms(phone, f"您的验证码为{code}，{minutes}分钟内有效。请勿将验证码告知他人。")
-    except SmsError:
-        current_app.logger.exception("SMS sending failed")
-        kv().delete(_key(purpose, phone))
-        kv().delete(f"sms-sent:{purpose}:{phone}")
-        return "短信发送失败，请稍后再试"
+    queue_sms(phone, f"您的验证码为{code}，{minutes}分钟内有效。请勿将验证码告知他人。",
+              valid_seconds=cfg["SMS_CODE_TTL_SECONDS"])
     return None
 
 
