@@ -156,6 +156,16 @@ class Config:
     JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
     JOB_SCHEDULER_SECONDS = env_int("JOB_SCHEDULER_SECONDS", 15)
     REDIS_TIMEOUT = float(env_str("REDIS_TIMEOUT", "0.5"))   # connect/read timeout, seconds
+    # Stored files: "local" (UPLOAD_DIR, one host) or "s3" (any S3-compatible bucket, shared).
+    STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
+    S3_BUCKET = env_str("S3_BUCKET")
+    S3_PREFIX = env_str("S3_PREFIX", "")
+    S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")              # unset for AWS; http(s)://… for MinIO, OSS, COS …
+    S3_REGION = env_str("S3_REGION")
+    S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY")
+    S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path")
+    STORAGE_ORPHAN_GRACE_HOURS = env_int("STORAGE_ORPHAN_GRACE_HOURS", 24)
 
 
 class DevelopmentConfig(Config):

@@ -45,6 +45,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     with app.app_context():
         import models  # noqa: F401  (registers every table before FAB starts)
         from app.review import workflow  # noqa: F401  (installs the guards: only the workflow changes a state)
+        from app.platform import files  # noqa: F401  (registers the storage sweep task)
         from views import register_views
         from views.admin import init_admin
 

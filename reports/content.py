@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from flask import url_for
 
 from app.declaration.data import DeclarationData, lookups
-from app.platform.storage import storage
+from app.platform.storage import StorageMissing, storage
 from app.review.history import history
 from app.review.workflow import STATUS_LABELS
 from models.registry import BY_KEY, Section
@@ -104,7 +104,10 @@ def photo_uri(data: DeclarationData) -> str | None:
     photos = data.attachments("basic", "photo")
     if not photos:
         return None
-    return "data:image/jpeg;base64," + base64.b64encode(storage().read(photos[0].storage_key)).decode()
+    try:
+        return "data:image/jpeg;base64," + base64.b64encode(storage().read(photos[0].storage_key)).decode()
+    except StorageMissing:
+        return None   # printed without the photo; check-storage and 完整性检查 report it
 
 
 def verify_url(certificate_no: str) -> str:

@@ -8,6 +8,7 @@ import io
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -34,6 +35,7 @@ from app.declaration.data import (
     save_single,
 )
 from app.declaration.uploads import UploadRefused
+from app.platform.storage import SAVE_FAILED, StorageError
 from app.platform.extensions import db
 from app.review.archive import personal_data_archive
 from app.review.history import history
@@ -205,6 +207,9 @@ class DeclarationView(BaseView):
             return jsonify(ok=False, message=str(exc)), 400
         except Conflict as exc:
             return jsonify(ok=False, message=str(exc)), 409
+        except StorageError:
+            current_app.logger.exception("Attachment could not be stored")
+            return jsonify(ok=False, message=SAVE_FAILED), 503
         return jsonify(ok=True, message="上传成功", attachment=attachment_json(attachment))
 
     @expose("/file/<int:attachment_id>/delete", methods=["POST"])

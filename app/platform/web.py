@@ -60,7 +60,7 @@ def handle_http_error(exc: HTTPException):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": ERROR_TITLES.get(exc.code, exc.name)}, exc.code
     title = ERROR_TITLES.get(exc.code, "请求未能完成")
-    detail = exc.description if exc.code in (400, 429) and _is_chinese(exc.description) else ""
+    detail = exc.description if exc.code in (400, 404, 429) and _is_chinese(exc.description) else ""
     return render_template("error.html", code=exc.code, title=title, detail=detail), exc.code
 
 
