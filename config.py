@@ -120,6 +120,10 @@ class Config:
     RATE_LIMIT_FORMS = env_str("RATE_LIMIT_FORMS", "30 per minute")
     RATE_LIMIT_CAPTCHA = env_str("RATE_LIMIT_CAPTCHA", "60 per minute")
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # Redis down (#11): short timeouts, no retries; limits fall back to memory per process.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     # Accounts (manual 1.1.1, PRODUCT A1–A9).
     LOGIN_MAX_FAILURES = 5
@@ -149,6 +153,7 @@ class Config:
     # The queue is RQ on JOB_REDIS_URL (default REDIS_URL); without either,
     # tasks run in-process. `flask worker` processes it.
     JOB_REDIS_URL = env_str("JOB_REDIS_URL")
+    JOB_INLINE = env_bool("JOB_INLINE", False)                # run tasks in-process even with Redis
     JOB_QUEUE = env_str("JOB_QUEUE", "zc-jobs")
     JOB_TIMEOUT = env_int("JOB_TIMEOUT", 1800)                 # seconds one job may run
     JOB_RETRY_DELAYS = [int(x) for x in env_str("JOB_RETRY_DELAYS", "10,60,300").split(",")]
@@ -166,6 +171,7 @@ class Config:
     S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY")
     S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path")
     STORAGE_ORPHAN_GRACE_HOURS = env_int("STORAGE_ORPHAN_GRACE_HOURS", 24)
+    LOG_FORMAT = env_str("LOG_FORMAT", "text")                # "json": one JSON object per line
 
 
 class DevelopmentConfig(Config):

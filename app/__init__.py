@@ -15,6 +15,8 @@ from werkzeug.security import generate_password_hash
 from config import BASE_DIR, config_for, development_secret_key
 
 # Endpoints a person who must change a temporary password may still reach.
+# Pages that work while the session store (Redis) is unreachable.
+OPEN_WITHOUT_SESSION_STORE = {"VerifyView.index", "favicon", "healthz", "readyz"}
 OPEN_WHILE_PASSWORD_CHANGE_DUE = {"AccountView.password", "AuthView.logout", "static", "appbuilder.static"}
 
 
@@ -27,7 +29,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     from app.platform.web import install_log_masking
 
-    install_log_masking()
+    install_log_masking(app.config.get("LOG_FORMAT", "text"))
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
@@ -38,7 +40,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
-    app.extensions["kv"] = RedisStore(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else \
+    app.extensions["kv"] = RedisStore(app.config["REDIS_URL"], timeout=app.config["REDIS_TIMEOUT"]) \
+        if app.config["REDIS_URL"] else \
         DatabaseStore(lambda: db.engine)
     app.session_interface = ServerSessionInterface()
 
@@ -89,16 +92,29 @@ def _single_language(appbuilder) -> None:
 
 
 def _install_request_hooks(app: Flask) -> None:
+    from flask import session
+
+    from app.platform.kvstore import STORE_ERRORS
     from app.platform.web import (
+        add_request_id,
         add_security_headers,
         csp_nonce,
         handle_http_error,
         handle_unexpected_error,
+        store_unavailable,
     )
     from app.review.workflow import STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
+
+    @app.before_request
+    def session_store_down():
+        """Redis unreachable: public pages go on; the rest says so (#11)."""
+        if getattr(session, "store_down", False) and request.endpoint not in OPEN_WITHOUT_SESSION_STORE \
+                and not (request.endpoint or "").endswith("static"):
+            return store_unavailable()
+        return None
 
     @app.before_request
     def password_change_due():
@@ -115,11 +131,18 @@ def _install_request_hooks(app: Flask) -> None:
             return redirect(url_for("AccountView.password"))
         return None
 
+    from app.platform.health import register_health
+
+    register_health(app)
+
     @app.route("/favicon.ico")
     def favicon():
         return app.send_static_file("favicon.ico")
 
     app.after_request(add_security_headers)
+    app.after_request(add_request_id)
+    for error in STORE_ERRORS[:1]:   # the store's own errors (redis.RedisError) anywhere in a request
+        app.register_error_handler(error, store_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     if not app.debug:
         app.register_error_handler(Exception, handle_unexpected_error)

@@ -57,18 +57,20 @@ def task(name: str, every: timedelta | None = None, retries: int = 3, keep_faile
 
 def queue_url() -> str | None:
     cfg = current_app.config
+    if cfg.get("JOB_INLINE"):
+        return None
     return cfg.get("JOB_REDIS_URL") or cfg.get("REDIS_URL")
 
 
 def queue():
     """The RQ queue, on a connection with short timeouts (a dead Redis must
     not stall a web worker)."""
-    import redis
     from rq import Queue
 
+    from app.platform.kvstore import connect
+
     cfg = current_app.config
-    timeout = cfg.get("REDIS_TIMEOUT", 0.5)
-    conn = redis.Redis.from_url(queue_url(), socket_connect_timeout=timeout, socket_timeout=max(timeout, 5))
+    conn = connect(queue_url(), cfg.get("REDIS_TIMEOUT", 0.5), read_timeout=10)
     return Queue(cfg.get("JOB_QUEUE", "zc-jobs"), connection=conn, default_timeout=cfg.get("JOB_TIMEOUT", 1800))
 
 
@@ -146,11 +148,11 @@ def run_worker(app, burst: bool = False, schedule: bool = True) -> None:
 def due_periodic(app) -> list[str]:
     """Enqueue each periodic task whose interval has passed. A Redis key per
     task (SET NX EX) makes this safe with any number of workers."""
-    import redis
+    from app.platform.kvstore import connect
 
     started = []
     with app.app_context():
-        conn = redis.Redis.from_url(queue_url(), socket_connect_timeout=0.5, socket_timeout=5)
+        conn = connect(queue_url(), app.config.get("REDIS_TIMEOUT", 0.5), read_timeout=10)
         for name, every in PERIODIC.items():
             if conn.set(f"zc:periodic:{name}", str(time.time()), nx=True, ex=max(1, int(every.total_seconds()))):
                 enqueue(name)

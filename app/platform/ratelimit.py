@@ -2,8 +2,17 @@
 creates (storage: Redis when configured, so every worker counts together)."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, request
 from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
+
+log = logging.getLogger(__name__)
+# While the shared store (Redis) is unreachable, each process counts alone:
+# limits stay in force, only less precisely, and no request fails for it.
+_fallback = FixedWindowRateLimiter(MemoryStorage())
 
 
 def client_ip() -> str:
@@ -16,4 +25,8 @@ def allow(scope: str, key: str, limits: str) -> bool:
     limiter = current_app.appbuilder.sm.limiter
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return True
-    return all(limiter.limiter.hit(item, scope, key) for item in parse_many(limits))
+    try:
+        return all(limiter.limiter.hit(item, scope, key) for item in parse_many(limits))
+    except Exception:  # noqa: BLE001 (the storage's own errors: redis, limits' wrappers)
+        log.warning("Rate-limit storage unreachable; counting in this process")
+        return all(_fallback.hit(item, scope, key) for item in parse_many(limits))
