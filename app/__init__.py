@@ -94,7 +94,7 @@ def _single_language(appbuilder) -> None:
 def _install_request_hooks(app: Flask) -> None:
     from flask import session
 
-    from app.platform.kvstore import STORE_ERRORS
+    from app.platform.kvstore import STORE_ERRORS, kv
     from app.platform.web import (
         add_request_id,
         add_security_headers,
@@ -108,13 +108,23 @@ def _install_request_hooks(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
 
-    @app.before_request
     def session_store_down():
         """Redis unreachable: public pages go on; the rest says so (#11)."""
-        if getattr(session, "store_down", False) and request.endpoint not in OPEN_WITHOUT_SESSION_STORE \
-                and not (request.endpoint or "").endswith("static"):
+        if request.endpoint in OPEN_WITHOUT_SESSION_STORE or (request.endpoint or "").endswith("static"):
+            return None
+        if getattr(session, "store_down", False):
             return store_unavailable()
+        if getattr(session, "new", False):
+            # No session was loaded, so the store was not asked yet: ask it
+            # now, before a form is shown that could never be submitted.
+            try:
+                kv().get("ping")
+            except STORE_ERRORS as exc:
+                return store_unavailable(exc)
         return None
+
+    # First of all hooks: before the CSRF check, which needs the session.
+    app.before_request_funcs.setdefault(None, []).insert(0, session_store_down)
 
     @app.before_request
     def password_change_due():
