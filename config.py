@@ -124,6 +124,10 @@ class Config:
     RATE_LIMIT_FORMS = env_str("RATE_LIMIT_FORMS", "30 per minute")
     RATE_LIMIT_CAPTCHA = env_str("RATE_LIMIT_CAPTCHA", "60 per minute")
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+    # Redis down (#11): short timeouts, no retries; limits fall back to memory per process.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     # Accounts (manual 1.1.1, PRODUCT A1–A9).
     LOGIN_MAX_FAILURES = 5
@@ -158,6 +162,30 @@ class Config:
     PDF_FONT = env_str("PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
     # Larger list exports run as a background job with a progress bar.
     EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 10_000)
+
+    # Platform (#11): job queue, storage, Redis timeouts, health.
+    # The queue is RQ on JOB_REDIS_URL (default REDIS_URL); without either,
+    # tasks run in-process. `flask worker` processes it.
+    JOB_REDIS_URL = env_str("JOB_REDIS_URL")
+    JOB_INLINE = env_bool("JOB_INLINE", False)                # run tasks in-process even with Redis
+    JOB_QUEUE = env_str("JOB_QUEUE", "zc-jobs")
+    JOB_TIMEOUT = env_int("JOB_TIMEOUT", 1800)                 # seconds one job may run
+    JOB_RETRY_DELAYS = [int(x) for x in env_str("JOB_RETRY_DELAYS", "10,60,300").split(",")]
+    JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)     # no heartbeat this long: the worker died
+    JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+    JOB_SCHEDULER_SECONDS = env_int("JOB_SCHEDULER_SECONDS", 15)
+    REDIS_TIMEOUT = float(env_str("REDIS_TIMEOUT", "0.5"))   # connect/read timeout, seconds
+    # Stored files: "local" (UPLOAD_DIR, one host) or "s3" (any S3-compatible bucket, shared).
+    STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
+    S3_BUCKET = env_str("S3_BUCKET")
+    S3_PREFIX = env_str("S3_PREFIX", "")
+    S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")              # unset for AWS; http(s)://… for MinIO, OSS, COS …
+    S3_REGION = env_str("S3_REGION")
+    S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY")
+    S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path")
+    STORAGE_ORPHAN_GRACE_HOURS = env_int("STORAGE_ORPHAN_GRACE_HOURS", 24)
+    LOG_FORMAT = env_str("LOG_FORMAT", "text")                # "json": one JSON object per line
 
 
 class DevelopmentConfig(Config):

@@ -15,6 +15,8 @@ from werkzeug.security import generate_password_hash
 from config import BASE_DIR, config_for, development_secret_key
 
 # Endpoints a person who must change a temporary password may still reach.
+# Pages that work while the session store (Redis) is unreachable.
+OPEN_WITHOUT_SESSION_STORE = {"VerifyView.index", "favicon", "healthz", "readyz"}
 OPEN_WHILE_PASSWORD_CHANGE_DUE = {"AccountView.password", "AuthView.logout", "static", "appbuilder.static"}
 
 
@@ -30,7 +32,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     from app.platform.web import install_log_masking
 
-    install_log_masking()
+    install_log_masking(app.config.get("LOG_FORMAT", "text"))
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
@@ -41,13 +43,15 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
-    app.extensions["kv"] = RedisStore(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else \
+    app.extensions["kv"] = RedisStore(app.config["REDIS_URL"], timeout=app.config["REDIS_TIMEOUT"]) \
+        if app.config["REDIS_URL"] else \
         DatabaseStore(lambda: db.engine)
     app.session_interface = ServerSessionInterface()
 
     with app.app_context():
         import models  # noqa: F401  (registers every table before FAB starts)
         from app.review import workflow  # noqa: F401  (installs the guards: only the workflow changes a state)
+        from app.platform import files  # noqa: F401  (registers the storage sweep task)
         from views import register_views
         from views.admin import init_admin
 
@@ -91,15 +95,20 @@ def _single_language(appbuilder) -> None:
 
 
 def _install_request_hooks(app: Flask) -> None:
+    from flask import session
     from flask_wtf.csrf import CSRFError
 
+    from app.platform.kvstore import STORE_ERRORS, kv
     from app.platform.web import (
+        add_request_id,
         add_security_headers,
         csp_nonce,
         handle_expired_form,
         handle_http_error,
         handle_unexpected_error,
         reject_out_of_range_numbers,
+        request_id,
+        store_unavailable,
     )
     from app.review.workflow import STATUS_LABELS
 
@@ -107,14 +116,26 @@ def _install_request_hooks(app: Flask) -> None:
     app.before_request(reject_out_of_range_numbers)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
 
-    @app.before_request
-    def request_id():
-        # One id per request: in audit rows, logs and as the incident number.
-        import uuid
+    def session_store_down():
+        """Redis unreachable: public pages go on; the rest says so (#11)."""
+        if request.endpoint in OPEN_WITHOUT_SESSION_STORE or (request.endpoint or "").endswith("static"):
+            return None
+        if getattr(session, "store_down", False):
+            return store_unavailable()
+        if getattr(session, "new", False):
+            # No session was loaded, so the store was not asked yet: ask it
+            # now, before a form is shown that could never be submitted.
+            try:
+                kv().get("ping")
+            except STORE_ERRORS as exc:
+                return store_unavailable(exc)
+        return None
 
-        from flask import g
+    # First of all hooks: before the CSRF check, which needs the session.
+    app.before_request_funcs.setdefault(None, []).insert(0, session_store_down)
 
-        g.request_id = uuid.uuid4().hex[:16].upper()
+    # One id per request: in audit rows, logs and as the incident number.
+    app.before_request(request_id)
 
     @app.before_request
     def password_change_due():
@@ -131,11 +152,18 @@ def _install_request_hooks(app: Flask) -> None:
             return redirect(url_for("AccountView.password"))
         return None
 
+    from app.platform.health import register_health
+
+    register_health(app)
+
     @app.route("/favicon.ico")
     def favicon():
         return app.send_static_file("favicon.ico")
 
     app.after_request(add_security_headers)
+    app.after_request(add_request_id)
+    for error in STORE_ERRORS[:1]:   # the store's own errors (redis.RedisError) anywhere in a request
+        app.register_error_handler(error, store_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_expired_form)   # 登录已超时: nothing typed is lost (#9)
     if not app.debug:

@@ -78,6 +78,57 @@ def register_commands(app) -> None:
         for row in load_demo():
             click.echo(" | ".join(row))
 
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    @click.option("--no-schedule", is_flag=True, help="Do not enqueue the periodic tasks from this worker.")
+    def worker_command(burst, no_schedule):
+        """Process the job queue (RQ on REDIS_URL); also enqueues periodic tasks."""
+        from app.platform.jobs import queue_url, run_worker
+
+        if not queue_url():
+            raise click.ClickException("没有配置 REDIS_URL（或 JOB_REDIS_URL），任务在 Web 进程内直接执行，无需 worker")
+        run_worker(current_app._get_current_object(), burst=burst, schedule=not no_schedule)
+
+    @app.cli.command("storage-copy")
+    @click.option("--from-dir", default=None, help="The local upload folder (default UPLOAD_DIR).")
+    def storage_copy_command(from_dir):
+        """Copy local files into the configured bucket, verifying every one."""
+        from app.platform.files import copy_local_to, local_source
+        from app.platform.storage import storage
+
+        target = storage()
+        if target.name != "s3":
+            raise click.ClickException("请先设置 STORAGE_BACKEND=s3 与 S3_BUCKET 等对象存储参数")
+        copied, failed = copy_local_to(target, local_source(from_dir))
+        click.echo(f"已复制并校验 {copied} 个文件")
+        if failed:
+            raise click.ClickException(f"{len(failed)} 个文件复制失败：{', '.join(failed[:20])}")
+
+    @app.cli.command("check-storage")
+    def check_storage_command():
+        """List attachments whose file is missing (e.g. after a restore); exit 1 if any."""
+        from app.platform.files import missing_attachments
+
+        missing = missing_attachments()
+        for a in missing:
+            click.echo(f"缺失：附件 {a.id}（申报 {a.declaration_id}，{a.section}/{a.kind}，{a.original_name}）"
+                       f" 文件 {a.storage_key}")
+        click.echo(f"共 {len(missing)} 个附件文件缺失")
+        if missing:
+            raise SystemExit(1)
+
+    @app.cli.command("sweep-storage")
+    @click.option("--dry-run", is_flag=True, help="Report only; remove nothing.")
+    def sweep_storage_command(dry_run):
+        """Files without rows (removed after STORAGE_ORPHAN_GRACE_HOURS) and rows without files."""
+        from app.platform.files import sweep
+
+        report = sweep(remove=not dry_run)
+        click.echo(f"无记录的文件 {len(report.orphans)} 个（已删除 {len(report.removed)} 个）；"
+                   f"文件缺失的记录 {len(report.missing)} 条")
+        for table, id_, key in report.missing:
+            click.echo(f"缺失：{table} {id_} 文件 {key}")
+
     @app.cli.command("purge-expired")
     def purge_command():
         """Delete expired sessions, captcha and SMS codes from the database store."""

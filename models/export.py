@@ -19,5 +19,11 @@ class ExportJob(Model):
     storage_key = Column(String(100))
     filename = Column(String(100))
     error = Column(String(200))
+    #: what the job makes: "export" (a list as Excel) or "printout" (评审表 PDFs in one zip)
+    kind = Column(String(20), nullable=False, default="export", server_default="export")
+    #: each re-queue after a dead worker is a new attempt; an older attempt finds itself superseded
+    attempt = Column(Integer, nullable=False, default=1, server_default="1")
+    #: the worker's last sign of life; no heartbeat for JOB_STALE_SECONDS means it died
+    heartbeat_at = Column(DateTime)
     created_at = Column(DateTime, nullable=False, default=datetime.now)
     finished_at = Column(DateTime)

@@ -9,12 +9,28 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 
-from app.declaration.data import DeclarationData
-from app.platform.storage import storage
+from app.declaration.data import DeclarationData, lookups
+from app.platform.storage import StorageMissing, storage
+from app.review.history import history
 from app.review.workflow import STATUS_LABELS
 from models.registry import BY_KEY, Section
 
 BASIC = BY_KEY["basic"]
+HEADINGS = {"teacher": "中小学教师申报专业技术资格情况简表", "health": "卫生技术人员申报专业技术资格情况简表"}
+
+
+def print_context(declaration) -> dict | None:
+    """Everything a printout template needs; None before 个人基本信息 exists."""
+    data = DeclarationData(declaration)
+    if data.single("basic") is None:
+        return None
+    lk = lookups()
+    return {
+        "declaration": declaration, "data": data, "h": header(data, lk), "blocks": blocks(data, lk),
+        "photo": photo_uri(data), "events": history(declaration),
+        "qr": qr_uri(verify_url(declaration.certificate_no)) if declaration.certificate_no else None,
+        "heading": HEADINGS.get(data.special_page, "申报专业技术资格情况简表"),
+    }
 
 
 @dataclass
@@ -139,7 +155,10 @@ def photo_uri(data: DeclarationData) -> str | None:
     photos = data.attachments("basic", "photo")
     if not photos:
         return None
-    return "data:image/jpeg;base64," + base64.b64encode(storage().read(photos[0].storage_key)).decode()
+    try:
+        return "data:image/jpeg;base64," + base64.b64encode(storage().read(photos[0].storage_key)).decode()
+    except StorageMissing:
+        return None   # printed without the photo; check-storage and 完整性检查 report it
 
 
 def verify_url(certificate_no: str) -> str:

@@ -1,26 +1,36 @@
-"""List exports (P5): small ones are written in the request; one of more than
-EXPORT_BACKGROUND_ROWS rows runs as a background job with a progress bar and
-a download link, never against the worker's request timeout."""
+"""List exports (P5) and batch printouts. A small export is written in the
+request; one of more than EXPORT_BACKGROUND_ROWS rows, and every batch of
+评审表 PDFs, is a tracked job on the queue (app/platform/jobs.py): progress
+and heartbeat in its `ExportJob` row, the file in the storage, re-queued or
+failed with a message when its worker dies."""
 from __future__ import annotations
 
+import io
 import json
 import logging
-import threading
 import uuid
+import zipfile
 from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select
 
+from app.platform import jobs
 from app.platform.extensions import db
 from app.platform.storage import storage
 from app.review.lists import filtered_query  # the same query as the list the person saw
 from app.review.sheets import list_rows_for_export
-from models import Account, ExportJob
+from models import Account, Declaration, ExportJob
 from permissions.roles import FULL_IDENTIFIER_ROLES
+from permissions.scopes import visible_declarations
+from reports.content import print_context
+from reports.pdf import render_pdf
 from reports.workbooks import write_rows
 
 log = logging.getLogger(__name__)
+EXPORT_TASK, PRINT_TASK = "reports.export-list", "reports.print-batch"
+jobs.TRACKED_TASKS.update({"export": EXPORT_TASK, "printout": PRINT_TASK})
+MIMETYPES = {"export": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "printout": "application/zip"}
 
 
 def sees_full_identifiers(user) -> bool:
@@ -32,44 +42,67 @@ def export_now(user, rows) -> bytes:
 
 
 def start_job(user, criteria: dict, total: int) -> ExportJob:
-    job = ExportJob(account_id=user.id, criteria=json.dumps(criteria, ensure_ascii=False), total=total)
-    db.session.add(job)
-    db.session.commit()
-    app = current_app._get_current_object()
-    threading.Thread(target=_run, args=(app, job.id), daemon=True, name=f"export-{job.id}").start()
-    return job
+    return jobs.start_tracked(EXPORT_TASK, user.id, "export", json.dumps(criteria, ensure_ascii=False), total)
 
 
-def _run(app, job_id: int) -> None:
-
-    with app.app_context():
-        job = db.session.get(ExportJob, job_id)
-        try:
-            job.status = "running"
-            db.session.commit()
-            user = db.session.get(Account, job.account_id)
-            criteria = json.loads(job.criteria)
-            rows = db.session.execute(filtered_query(user, criteria["filters"], criteria["search"])
-                                      .execution_options(yield_per=1000)).yield_per(1000)
-            data = write_rows(list_rows_for_export(rows, sees_full_identifiers(user)), "申报列表",
-                              on_progress=lambda n: _progress(job_id, n))
-            key = f"{uuid.uuid4().hex}.xlsx"
-            storage().save(key, data)
-            db.session.execute(update(ExportJob).where(ExportJob.id == job_id).values(
-                status="done", done=job.total, storage_key=key, finished_at=datetime.now(),
-                filename=f"申报列表_{datetime.now():%Y%m%d%H%M}.xlsx"))
-            db.session.commit()
-        except Exception:  # noqa: BLE001 (a failed job is reported, never lost)
-            log.exception("Export job %s failed", job_id)
-            db.session.rollback()
-            db.session.execute(update(ExportJob).where(ExportJob.id == job_id).values(
-                status="failed", error="导出失败，请重试", finished_at=datetime.now()))
-            db.session.commit()
-        finally:
-            db.session.remove()
+def start_batch_print(user, declaration_ids: list[int]) -> ExportJob:
+    """评审表 PDFs of these declarations in one zip (e.g. a committee's meeting).
+    Only those the user may see are printed; the check is made again when the
+    job runs, so a later change of scope is honoured."""
+    ids = sorted({int(i) for i in declaration_ids})
+    visible = db.session.scalars(select(Declaration.id).where(Declaration.id.in_(ids),
+                                                              visible_declarations(user))).all()
+    return jobs.start_tracked(PRINT_TASK, user.id, "printout", json.dumps({"ids": sorted(visible)}), len(visible))
 
 
-def _progress(job_id: int, done: int) -> None:
-    # A separate short transaction, so the progress is visible at once.
-    with db.engine.begin() as conn:
-        conn.execute(update(ExportJob).where(ExportJob.id == job_id).values(done=done))
+@jobs.task(EXPORT_TASK)
+def run_export(job_id: int, attempt: int) -> None:
+    def make(job, user, criteria):
+        rows = db.session.execute(filtered_query(user, criteria["filters"], criteria["search"])
+                                  .execution_options(yield_per=1000)).yield_per(1000)
+        return write_rows(list_rows_for_export(rows, sees_full_identifiers(user)), "申报列表",
+                          on_progress=lambda n: jobs.heartbeat(job_id, attempt, n)), "xlsx", "申报列表"
+    _run_tracked(job_id, attempt, make)
+
+
+@jobs.task(PRINT_TASK)
+def run_batch_print(job_id: int, attempt: int) -> None:
+    def make(job, user, criteria):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            declarations = db.session.scalars(select(Declaration).where(
+                Declaration.id.in_(criteria["ids"]), visible_declarations(user)).order_by(Declaration.id)).all()
+            for n, declaration in enumerate(declarations, 1):
+                context = print_context(declaration)
+                if context is not None:
+                    zf.writestr(f"{declaration.id:06d}_{context['h']['name']}_评审表.pdf",
+                                render_pdf("reports/review_form.html", **context))
+                jobs.heartbeat(job_id, attempt, n)
+        return buf.getvalue(), "zip", "评审表"
+    _run_tracked(job_id, attempt, make)
+
+
+def _run_tracked(job_id: int, attempt: int, make) -> None:
+    job = jobs.claim(job_id, attempt)
+    if job is None:
+        return  # done, failed, or superseded by a later attempt
+    key = None
+    try:
+        user = db.session.get(Account, job.account_id)
+        data, suffix, title = make(job, user, json.loads(job.criteria))
+        key = f"{uuid.uuid4().hex}.{suffix}"
+        storage().save(key, data)
+        # The row names the file only after the file is whole; a lost race
+        # (superseded attempt) removes it again.
+        if not jobs.finish(job_id, attempt, status="done", done=job.total, storage_key=key, error=None,
+                           filename=f"{title}_{datetime.now():%Y%m%d%H%M}.{suffix}"):
+            storage().delete(key)
+    except jobs.Superseded:
+        log.info("Job %s attempt %s was superseded", job_id, attempt)
+    except Exception:
+        log.exception("Job %s attempt %s failed", job_id, attempt)
+        db.session.rollback()
+        if key:
+            storage().delete(key)
+        if jobs.fail_or_retry(job_id, attempt):
+            raise  # the queue tries again after its back-off

@@ -8,7 +8,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from app.platform.storage import storage
+from app.platform.storage import StorageMissing, storage
 from models import Attachment, Declaration
 from permissions.scopes import visible_declarations
 
@@ -29,7 +29,11 @@ class AttachmentView(BaseView):
         attachment = visible_attachment(attachment_id)
         disposition = "attachment" if request.args.get("download") else "inline"
         name = attachment.original_name.rsplit(".", 1)[0] + ".jpg"
-        response = Response(storage().read(attachment.storage_key), mimetype="image/jpeg")
+        try:
+            data = storage().read(attachment.storage_key)
+        except StorageMissing:
+            abort(404, description="附件文件缺失，请申报人重新上传")
+        response = Response(data, mimetype="image/jpeg")
         response.headers["Content-Disposition"] = f"{disposition}; filename=\"attachment.jpg\"; " \
                                                   f"filename*=UTF-8''{quote(name)}"
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -7,8 +7,8 @@ import io
 
 from flask import (
     Response,
-    current_app,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -37,6 +37,7 @@ from app.declaration.data import (
     stamp_of,
 )
 from app.declaration.uploads import UploadRefused
+from app.platform.storage import SAVE_FAILED, StorageError
 from app.platform.extensions import db
 from app.platform.ratelimit import allow
 from app.review.archive import personal_data_archive
@@ -234,6 +235,9 @@ class DeclarationView(BaseView):
             return jsonify(ok=False, message=str(exc)), 400
         except Conflict as exc:
             return jsonify(ok=False, message=str(exc)), 409
+        except StorageError:
+            current_app.logger.exception("Attachment could not be stored")
+            return jsonify(ok=False, message=SAVE_FAILED), 503
         return jsonify(ok=True, message="上传成功", attachment=attachment_json(attachment))
 
     @expose("/file/<int:attachment_id>/delete", methods=["POST"])

@@ -10,19 +10,16 @@ from flask import Response, abort, g, render_template, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app.declaration.data import DeclarationData, lookups
 from app.platform.audit import record
 from app.platform.extensions import db
-from app.review.history import history
 from app.review.workflow import STATUS_LABELS
 from models import Declaration, DefenceArrangement, Organisation
 from models.identity import mask_id_number
 from permissions.scopes import visible_declarations
-from reports.content import blocks, header, photo_uri, qr_uri, verify_url
+from reports.content import print_context
 from reports.pdf import render_pdf
 from reports.workbooks import review_form_workbook
 
-HEADINGS = {"teacher": "中小学教师申报专业技术资格情况简表", "health": "卫生技术人员申报专业技术资格情况简表"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -33,20 +30,12 @@ def _visible_or_404(declaration_id: int) -> Declaration:
 
 
 def _context(declaration: Declaration) -> dict:
-    data = DeclarationData(declaration)
-    if data.single("basic") is None:
-        abort(404)
+    context = print_context(declaration) or abort(404)
     # A printout carries the full ID number: every one is an audited export.
     if declaration.applicant_id != g.user.id:
         record("export.print", f"declaration:{declaration.id}", after={"form": request.endpoint})
         db.session.commit()
-    lk = lookups()
-    return {
-        "declaration": declaration, "data": data, "h": header(data, lk), "blocks": blocks(data, lk),
-        "photo": photo_uri(data), "events": history(declaration),
-        "qr": qr_uri(verify_url(declaration.certificate_no)) if declaration.certificate_no else None,
-        "heading": HEADINGS.get(data.special_page, "申报专业技术资格情况简表"),
-    }
+    return context
 
 
 def _pdf(data: bytes, name: str) -> Response:

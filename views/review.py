@@ -36,7 +36,8 @@ from models import Account, Declaration, DefenceArrangement, ExportJob, Organisa
 from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer, visible_declarations, waiting_for
-from reports.exports import export_now, sees_full_identifiers, start_job
+from app.platform.jobs import TRACKED_TASKS, recover_stale, start_tracked
+from reports.exports import MIMETYPES, export_now, sees_full_identifiers, start_batch_print, start_job
 from views.base import mark_saved
 from reports.workbooks import write_rows
 
@@ -66,7 +67,7 @@ class ReviewView(BaseView):
     # one permission, "can_review", for the whole work area
     method_permission_name = {name: "review" for name in (
         "index", "search", "show", "act", "bulk", "export", "export_job", "export_download", "defence",
-        "defence_template")}
+        "defence_template", "print_batch", "export_again")}
 
     @expose("/")
     @has_access
@@ -184,15 +185,41 @@ class ReviewView(BaseView):
         return send_file(io.BytesIO(export_now(g.user, rows)), as_attachment=True,
                          download_name=f"申报列表_{datetime.now():%Y%m%d%H%M}.xlsx", mimetype=XLSX)
 
+    @expose("/print-batch", methods=["POST"])
+    @has_access
+    def print_batch(self):
+        """评审表 PDFs of the ticked declarations, made in the background as one zip."""
+        _reviewers_only()
+        ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 10]
+        if not ids:
+            flash("请先勾选申报", "warning")
+            return redirect(request.referrer or url_for(".index"))
+        job = start_batch_print(g.user, ids)
+        return redirect(url_for(".export_job", job_id=job.id))
+
     @expose("/export/<int:job_id>")
     @has_access
     def export_job(self, job_id):
-        """A background export's progress (HTML, or JSON for the progress bar)."""
+        """A background job's progress (HTML, or JSON for the progress bar).
+        A job whose worker died is re-queued (or failed) right here."""
+        _own_job_or_404(job_id)
+        recover_stale(job_id)
         job = _own_job_or_404(job_id)
         if request.accept_mimetypes.best == "application/json":
             return jsonify(status=job.status, done=job.done, total=job.total, error=job.error,
                            url=url_for(".export_download", job_id=job.id) if job.status == "done" else None)
         return self.render_template("review/export_job.html", job=job)
+
+    @expose("/export/<int:job_id>/again", methods=["POST"])
+    @has_access
+    def export_again(self, job_id):
+        """Start a failed job again, as a new job with the same content."""
+        job = _own_job_or_404(job_id)
+        if job.status != "failed":
+            return redirect(url_for(".export_job", job_id=job.id))
+        task = TRACKED_TASKS[job.kind]
+        again = start_tracked(task, g.user.id, job.kind, job.criteria, job.total)
+        return redirect(url_for(".export_job", job_id=again.id))
 
     @expose("/export/<int:job_id>/download")
     @has_access
@@ -201,7 +228,7 @@ class ReviewView(BaseView):
         if job.status != "done":
             abort(404)
         return send_file(io.BytesIO(storage().read(job.storage_key)), as_attachment=True,
-                         download_name=job.filename, mimetype=XLSX)
+                         download_name=job.filename, mimetype=MIMETYPES[job.kind])
 
     @expose("/defence", methods=["GET", "POST"])
     @has_access
@@ -237,6 +264,7 @@ class ReviewView(BaseView):
 
 
 def _own_job_or_404(job_id: int) -> ExportJob:
+    db.session.expire_all()
     job = db.session.get(ExportJob, job_id)
     if job is None or job.account_id != g.user.id:
         abort(404)

@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose
 from sqlalchemy import select
 
 from app.declaration.data import DeclarationData, lookups
-from app.platform.extensions import db
+from app.platform.extensions import csrf, db
 from app.platform.ratelimit import allow, client_ip
 from models import Account, Declaration, ReviewEvent
 from models.identity import normalise_text
@@ -19,6 +19,11 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+# A public, read-only lookup: it changes nothing, so it needs no CSRF token —
+# and so it keeps working when the session store (Redis) is down (#11).
+csrf.exempt("views.verify.index")
 
 
 class VerifyView(BaseView):

@@ -19,7 +19,7 @@ from app.accounts.sessions import end_user_sessions
 from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.kvstore import kv
-from app.platform.sms import SmsError, send_sms
+from app.platform.sms import queue_sms
 from models import Account
 from models.identity import mask_id_number, normalise_login
 
@@ -236,7 +236,4 @@ def create_applicant(name: str, id_number: str, email: str, phone: str, password
 def _notify(user: Account, text: str) -> None:
     if not user.phone:
         return
-    try:
-        send_sms(user.phone, text)
-    except SmsError:
-        log.exception("Notification SMS to account %s failed", user.id)
+    queue_sms(user.phone, text, valid_seconds=current_app.config["TEMP_PASSWORD_MINUTES"] * 60)

@@ -12,12 +12,15 @@ import hashlib
 import secrets
 import time
 
+import logging
+
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
-from app.platform.kvstore import kv
+from app.platform.kvstore import STORE_ERRORS, kv
 
+log = logging.getLogger(__name__)
 PREFIX = "session:"
 # Flask's own session serializer: keeps tuples, Markup, dates and lazy strings.
 serializer = TaggedJSONSerializer()
@@ -49,6 +52,18 @@ class ServerSessionInterface(SessionInterface):
     session_class = ServerSession
 
     def open_session(self, app, request):
+        """A store that cannot be reached gives an empty, unsaved session:
+        public pages still work, and `store_down` lets the app answer pages
+        that need a session with a clear message (#11)."""
+        try:
+            return self._open(app, request)
+        except STORE_ERRORS:
+            log.warning("Session store unreachable")
+            session = self.session_class(new=True)
+            session.store_down = True
+            return session
+
+    def _open(self, app, request):
         sid = request.cookies.get(self.get_cookie_name(app))
         if sid and len(sid) <= 128:
             raw = kv().get(_key(sid))
@@ -64,6 +79,14 @@ class ServerSessionInterface(SessionInterface):
         return self.session_class(new=True)
 
     def save_session(self, app, session, response):
+        if getattr(session, "store_down", False):
+            return
+        try:
+            self._save(app, session, response)
+        except STORE_ERRORS:
+            log.warning("Session store unreachable; session not saved")
+
+    def _save(self, app, session, response):
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

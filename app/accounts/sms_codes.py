@@ -11,7 +11,7 @@ import secrets
 from flask import current_app
 
 from app.platform.kvstore import kv
-from app.platform.sms import SmsError, send_sms
+from app.platform.sms import queue_sms
 
 
 def _hash(phone: str, code: str) -> str:
@@ -36,10 +36,7 @@ def send_notice(purpose: str, phone: str, text: str) -> str | None:
     with the same answers as send_code (so a caller learns nothing more)."""
     if not kv().add(f"sms-sent:{purpose}:{phone}", "1", current_app.config["SMS_RESEND_SECONDS"]):
         return f"验证码已发送，请{seconds_until_resend(purpose, phone) or 1}秒后再试"
-    try:
-        send_sms(phone, text)
-    except SmsError:
-        current_app.logger.exception("SMS sending failed")
+    queue_sms(phone, text)
     return None
 
 
@@ -53,13 +50,8 @@ def send_code(purpose: str, phone: str) -> str | None:
     kv().set(_key(purpose, phone), record, cfg["SMS_CODE_TTL_SECONDS"])
     kv().delete(_tries_key(purpose, phone))
     minutes = cfg["SMS_CODE_TTL_SECONDS"] // 60
-    try:
-        send_sms(phone, f"您的验证码为{code}，{minutes}分钟内有效。请勿将验证码告知他人。")
-    except SmsError:
-        current_app.logger.exception("SMS sending failed")
-        kv().delete(_key(purpose, phone))
-        kv().delete(f"sms-sent:{purpose}:{phone}")
-        return "短信发送失败，请稍后再试"
+    queue_sms(phone, f"您的验证码为{code}，{minutes}分钟内有效。请勿将验证码告知他人。",
+              valid_seconds=cfg["SMS_CODE_TTL_SECONDS"])
     return None
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from app.declaration.data import DeclarationData
+from app.platform.storage import storage
 from models.registry import Section
 
 
@@ -27,10 +28,13 @@ def _attachment_gaps(data, section, values, row_id, prefix="") -> list[Gap]:
     gaps = []
     for kind in section.attachments:
         if kind.min_files and kind.applies(values):
-            have = len(data.attachments(section.key, kind.key, row_id))
+            rows = data.attachments(section.key, kind.key, row_id)
+            # A row whose file is gone (restored without the files) does not count.
+            have = sum(1 for a in rows if storage().exists(a.storage_key))
             if have < kind.min_files:
-                gaps.append(Gap(f"{prefix}请上传{kind.label}" + (f"（至少{kind.min_files}个）" if kind.min_files > 1 else ""),
-                                f"att-{section.key}-{kind.key}", row_id))
+                lost = f"（{len(rows) - have}个文件已丢失，请重新上传）" if have < len(rows) else ""
+                gaps.append(Gap(f"{prefix}请上传{kind.label}" + (f"（至少{kind.min_files}个）" if kind.min_files > 1 else "")
+                                + lost, f"att-{section.key}-{kind.key}", row_id))
     return gaps
 
 

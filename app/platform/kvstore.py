@@ -17,6 +17,26 @@ from sqlalchemy.exc import IntegrityError
 
 from models.kv import KVEntry
 
+try:
+    from redis import RedisError as _RedisError
+except ImportError:  # pragma: no cover
+    _RedisError = OSError
+#: what an unreachable shared store raises
+STORE_ERRORS = (_RedisError, OSError)
+
+
+def connect(url: str, timeout: float = 0.5, decode: bool = False, read_timeout: float | None = None):
+    """A Redis client that gives up fast: short connect and read timeouts and
+    no retries, so a dead Redis costs a request at most about `timeout`
+    seconds instead of stalling a worker. redis-py reconnects by itself on
+    the next call once Redis is back."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis.from_url(url, decode_responses=decode, socket_connect_timeout=timeout,
+                                socket_timeout=read_timeout or timeout, retry=Retry(NoBackoff(), 0))
+
 
 def kv() -> "DatabaseStore | RedisStore":
     return current_app.extensions["kv"]
@@ -119,10 +139,8 @@ _INCR = "local n = redis.call('incr', KEYS[1]) if n == 1 then redis.call('expire
 
 
 class RedisStore:
-    def __init__(self, url: str, namespace: str = "zc:"):
-        import redis
-
-        self.r = redis.Redis.from_url(url, decode_responses=True)
+    def __init__(self, url: str, namespace: str = "zc:", timeout: float = 0.5):
+        self.r = connect(url, timeout, decode=True)
         self.ns = namespace
         self._cas_delete = self.r.register_script(_CAS_DELETE)
         self._cas_replace = self.r.register_script(_CAS_REPLACE)

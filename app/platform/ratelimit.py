@@ -8,12 +8,20 @@ TRUSTED_PROXIES says how many proxies to trust (see create_app)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from flask import current_app, request
 from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
-from app.platform.kvstore import kv
+from app.platform.kvstore import STORE_ERRORS, kv
+
+log = logging.getLogger(__name__)
+# While the shared store (Redis) is unreachable, each process counts alone:
+# limits stay in force, only less precisely, and no request fails for it.
+_fallback = FixedWindowRateLimiter(MemoryStorage())
 
 
 def client_ip() -> str:
@@ -27,10 +35,14 @@ def allow(scope: str, key: str, limits: str) -> bool:
         return True
     # Keys may be phones or ID numbers: store a digest, never the value.
     digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
-    ok = True
-    for item in parse_many(limits):
-        window = item.get_expiry()
-        slot = int(time.time() // window)
-        count = kv().incr(f"rl:{digest}:{item.amount}/{window}:{slot}", window + 1)
-        ok = ok and count <= item.amount
-    return ok
+    try:
+        ok = True
+        for item in parse_many(limits):
+            window = item.get_expiry()
+            slot = int(time.time() // window)
+            count = kv().incr(f"rl:{digest}:{item.amount}/{window}:{slot}", window + 1)
+            ok = ok and count <= item.amount
+        return ok
+    except STORE_ERRORS:
+        log.warning("Rate-limit storage unreachable; counting in this process")
+        return all(_fallback.hit(item, scope, digest) for item in parse_many(limits))

@@ -10,12 +10,16 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import time
 import urllib.request
+import uuid
 from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
 
+from app.platform.jobs import enqueue, task
+from app.platform.kvstore import kv
 from models.identity import mask_phone
 
 log = logging.getLogger(__name__)
@@ -76,3 +80,25 @@ def backend():
 
 def send_sms(phone: str, text: str) -> None:
     backend().send(phone, current_app.config["SMS_SIGNATURE"] + text)
+
+
+SEND_TASK = "sms.send"
+
+
+def queue_sms(phone: str, text: str, valid_seconds: int = 86400) -> None:
+    """Send outside the request: the web request only enqueues, so a slow or
+    down gateway never fails or stalls a page. The queue retries with back-off;
+    a retry sends the same text (the same code), never a new one."""
+    enqueue(SEND_TASK, phone, text, uuid.uuid4().hex, time.time() + valid_seconds)
+
+
+@task(SEND_TASK, retries=4, keep_failed=600)
+def send_task(phone: str, text: str, message_id: str, expires: float) -> None:
+    if time.time() > expires:
+        log.warning("SMS to %s dropped: its content expired before it could be sent", mask_phone(phone))
+        return
+    # Once sent, never again (a job re-run after its worker died mid-way).
+    if kv().get(f"sms-done:{message_id}"):
+        return
+    send_sms(phone, text)
+    kv().set(f"sms-done:{message_id}", "1", 86400)

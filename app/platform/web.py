@@ -3,6 +3,7 @@ of pages with personal data, error pages with an incident number, and logs
 with ID and phone numbers masked."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -10,7 +11,7 @@ import uuid
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, render_template, request, session
+from flask import abort, current_app, g, has_request_context, render_template, request, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -106,7 +107,7 @@ def handle_http_error(exc: HTTPException):
         title = _too_large()
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": title if title != "请求未能完成" else exc.name}, exc.code
-    detail = exc.description if exc.code in (400, 429) and _is_chinese(exc.description) else ""
+    detail = exc.description if exc.code in (400, 404, 429) and _is_chinese(exc.description) else ""
     return render_template("error.html", code=exc.code, title=title, detail=detail), exc.code
 
 
@@ -138,8 +139,42 @@ def _form_page() -> str:
     return path + (f"?{referrer.query}" if referrer.query else "")
 
 
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,32}$")
+
+
+def request_id() -> str:
+    """This request's id: the proxy's X-Request-ID when it sent a sane one,
+    else a new one. Every log line of the request carries it, and an error
+    page shows it as the incident number."""
+    if "request_id" not in g:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if REQUEST_ID_RE.match(given) else uuid.uuid4().hex[:12].upper()
+    return g.request_id
+
+
+def add_request_id(response):
+    response.headers["X-Request-ID"] = request_id()
+    return response
+
+
+STORE_DOWN_TITLE = "服务暂时不可用"
+STORE_DOWN_DETAIL = "登录、注册等需要会话的功能暂时无法使用，请稍后重试；证书查询等公开页面不受影响。"
+
+
+def store_unavailable(exc: Exception | None = None):
+    """The shared store (Redis) cannot be reached: 503 with the incident number."""
+    incident = request_id()
+    log.error("Incident %s on %s %s: session store unreachable (%s)", incident, request.method, request.path,
+              type(exc).__name__ if exc else "at session load")
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"ok": False, "message": f"{STORE_DOWN_TITLE}，请稍后重试（事件编号{incident}）",
+                "incident": incident}, 503
+    return render_template("error.html", code=503, title=STORE_DOWN_TITLE, detail=STORE_DOWN_DETAIL,
+                           incident=incident), 503
+
+
 def handle_unexpected_error(exc: Exception):
-    incident = g.get("request_id") or uuid.uuid4().hex[:16].upper()
+    incident = request_id()
     log.exception("Incident %s on %s %s", incident, request.method, request.path)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": f"系统出现错误，事件编号{incident}", "incident": incident}, 500
@@ -196,9 +231,32 @@ def _mask_record(record: logging.LogRecord) -> logging.LogRecord:
     return record
 
 
-def install_log_masking() -> None:
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` to every record ("-" outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id() if has_request_context() else "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (LOG_FORMAT=json), for a log collector."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+                 "logger": record.name, "request_id": getattr(record, "request_id", "-"),
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = mask_text(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+
+
+def install_log_masking(log_format: str = "text") -> None:
     """Mask at the source (every record, whatever handler is added later) and
-    on the root handlers."""
+    on the root handlers; every line carries the request id."""
     factory = logging.getLogRecordFactory()
     if not getattr(factory, "masks", False):
         def masked_factory(*args, **kwargs):
@@ -210,6 +268,11 @@ def install_log_masking() -> None:
     root = logging.getLogger()
     if not any(isinstance(f, MaskingFilter) for h in root.handlers for f in h.filters):
         if not root.handlers:
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            logging.basicConfig(level=logging.INFO, format=TEXT_FORMAT)
         for handler in root.handlers:
+            handler.addFilter(RequestIdFilter())
             handler.addFilter(masking)
+            if log_format == "json":
+                handler.setFormatter(JsonFormatter())
+            elif handler.formatter is None or "%(request_id)s" not in (handler.formatter._fmt or ""):
+                handler.setFormatter(logging.Formatter(TEXT_FORMAT))

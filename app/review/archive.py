@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.declaration.data import DeclarationData
 from app.platform.extensions import db
-from app.platform.storage import storage
+from app.platform.storage import StorageMissing, storage
 from app.review.history import history, snapshot_of
 from app.review.workflow import STATUS_LABELS
 from models import Attachment, Declaration, Notification
@@ -38,5 +38,8 @@ def personal_data_archive(account) -> bytes:
         archive.writestr("我的数据.json", json.dumps(content, ensure_ascii=False, indent=2, default=str))
         for d in declarations:
             for a in db.session.scalars(select(Attachment).where(Attachment.declaration_id == d.id)):
-                archive.writestr(f"附件/{d.year}/{a.section}-{a.kind}-{a.id}.jpg", storage().read(a.storage_key))
+                try:
+                    archive.writestr(f"附件/{d.year}/{a.section}-{a.kind}-{a.id}.jpg", storage().read(a.storage_key))
+                except StorageMissing:
+                    archive.writestr(f"附件/{d.year}/{a.section}-{a.kind}-{a.id}.缺失.txt", "该附件文件缺失")
     return buf.getvalue()

@@ -2,19 +2,25 @@
 caused them, sent by SMS after it committed; failures stay for a retry."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
 from app.platform.extensions import db
+from app.platform.jobs import task
 from app.platform.sms import SmsError, send_sms
 from models import Account, Notification
 
 
+DELIVER_TASK = "review.deliver-notifications"
+
+
+@task(DELIVER_TASK, every=timedelta(minutes=10), retries=0)
 def deliver_notifications(account_id: int | None = None) -> int:
     """Send by SMS the notifications not sent yet (after their transaction
-    committed). Failures stay in the outbox for `flask send-notifications`."""
+    committed), on the job queue: after each review step for its applicant,
+    and every 10 minutes for whatever failed before."""
     stmt = select(Notification).where(Notification.sms_sent_at.is_(None), Notification.sms_attempts < 5)
     if account_id is not None:
         stmt = stmt.where(Notification.account_id == account_id)

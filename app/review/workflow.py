@@ -20,7 +20,8 @@ from app.declaration.completeness import completeness
 from app.declaration.data import Conflict, DeclarationData
 from app.platform.extensions import db
 from app.review.history import snapshot_of
-from app.review.notifications import deliver_notifications
+from app.platform.jobs import enqueue
+from app.review.notifications import DELIVER_TASK
 from models import (
     Attachment,
     CertificateCounter,
@@ -173,7 +174,7 @@ def _apply(declaration: Declaration, step: Step, user, opinion: str) -> ReviewEv
     db.session.add(Notification(account_id=declaration.applicant_id, declaration_id=declaration.id,
                                 text=_notice(declaration, step, target, org, opinion)))
     db.session.commit()
-    deliver_notifications(declaration.applicant_id)
+    enqueue(DELIVER_TASK, declaration.applicant_id)   # the SMS leaves the request path
     return record
 
 

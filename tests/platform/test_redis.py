@@ -24,6 +24,7 @@ def workers(app, clean_redis):
             "RATELIMIT_STORAGE_URI": clean_redis,
             "SMS_OUTBOX": app.config["SMS_OUTBOX"],
             "CAPTCHA_FIXED_CODE": CAPTCHA,
+            "JOB_INLINE": True,
         })
     return make(), make()
 

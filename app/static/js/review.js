@@ -40,10 +40,10 @@
         if (job.status === "done") {
           status.innerHTML = "";
           var link = document.createElement("a");
-          link.className = "btn btn-primary"; link.id = "export-download"; link.href = job.url; link.textContent = "下载Excel文件";
+          link.className = "btn btn-primary"; link.id = "export-download"; link.href = job.url; link.textContent = status.getAttribute("data-label") || "下载";
           status.appendChild(link);
         } else if (job.status === "failed") {
-          status.textContent = job.error || "导出失败";
+          window.location.reload();  // shows the message and 重新开始
         } else {
           setTimeout(poll, 1000);
         }
