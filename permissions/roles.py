@@ -16,6 +16,10 @@ COMMITTEE_ROLE = "评委会"
 OFFICE_ROLE = "职称办"
 ADMIN_ROLE = "管理员"
 PUBLIC_ROLE = "未登录访客"
+#: a member of the 专家库 (W9): sees only the declarations assigned to them
+EXPERT_ROLE = "评审专家"
+#: not a role anyone holds: the steps taken by the schedule (逾期未补正)
+SYSTEM_ROLE = "系统"
 
 # Organisation kind each reviewer role acts for (a reviewer belongs to
 # exactly one node of that kind).
@@ -57,12 +61,16 @@ _YEARS = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, list[str]]]] = {
-    APPLICANT_ROLE: _EVERYONE + _DECLARING,
+    APPLICANT_ROLE: _EVERYONE + _DECLARING + [("CertificateView", ["can_certificate"])],
     UNIT_ROLE: _EVERYONE + _REVIEWING,
     DEPARTMENT_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE,
-    COMMITTEE_ROLE: _EVERYONE + _REVIEWING + [("答辩安排", ["menu_access"])],
-    OFFICE_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE + _YEARS,
+    COMMITTEE_ROLE: _EVERYONE + _REVIEWING + [("答辩安排", ["menu_access"])] + [
+        ("MeetingView", ["can_meetings"]), ("评审会议", ["menu_access"])],
+    OFFICE_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE + _YEARS + [
+        ("PublicityAdminView", ["can_publicity"]), ("公示与证书", ["menu_access"]),
+        ("CertificateView", ["can_certificate"])],
     PUBLIC_ROLE: [],
+    EXPERT_ROLE: _EVERYONE + [("ExpertView", ["can_expert"]), ("评审任务", ["menu_access"])],
 }
 
 #: the administrator role receives every permission; these belong to the
@@ -74,7 +82,7 @@ APPLICANT_ONLY = [(view, perm) for view, perms in _DECLARING for perm in perms]
 FULL_IDENTIFIER_ROLES = (OFFICE_ROLE,)
 
 # The order in which a person holding several roles is described.
-ROLE_ORDER = (ADMIN_ROLE, OFFICE_ROLE, COMMITTEE_ROLE, DEPARTMENT_ROLE, UNIT_ROLE, APPLICANT_ROLE)
+ROLE_ORDER = (ADMIN_ROLE, OFFICE_ROLE, COMMITTEE_ROLE, DEPARTMENT_ROLE, UNIT_ROLE, APPLICANT_ROLE, EXPERT_ROLE)
 
 
 def _fab_roles(table):

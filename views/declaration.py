@@ -37,7 +37,8 @@ from app.declaration.uploads import UploadRefused
 from app.platform.extensions import db
 from app.review.archive import personal_data_archive
 from app.review.history import history
-from app.review.workflow import STATUS_LABELS, perform
+from app.review.certificates import applicant_records
+from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS, perform
 from models import Attachment, Declaration
 from models.registry import BY_KEY
 from permissions.roles import APPLICANT_ROLE
@@ -175,7 +176,8 @@ class DeclarationView(BaseView):
             return declaration
         data = DeclarationData(declaration)
         return self.render_template("declaration/flow.html", data=data, events=history(declaration),
-                                    active="flow", lookups=lookups(), labels=STATUS_LABELS)
+                                    active="flow", lookups=lookups(), labels=APPLICANT_LABELS,
+                                    records=applicant_records(g.user))
 
     @expose("/my-data.zip")
     @has_access
