@@ -22,7 +22,7 @@ def demo_group() -> ReviewGroup:
     return db.session.scalar(select(ReviewGroup).join(Meeting).where(ReviewGroup.name == "机械组"))
 
 
-def prepare(app, decl_ids, present: int = 6, size: int = 6) -> int:
+def prepare(app, decl_ids, present: int = 6, size: int = 6, open_it: bool = True) -> int:
     """Put the declarations into 机械组, draw `size` experts (seed fixed), mark `present` of them, open."""
     with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         group = demo_group()
@@ -32,7 +32,7 @@ def prepare(app, decl_ids, present: int = 6, size: int = 6) -> int:
         meetings.draw(group, account(SECRETARY), seed="demo-seed")
         members = sorted(group.members, key=lambda m: m.expert_id)
         meetings.set_present(group, {m.expert_id for m in members[:present]})
-        if present:
+        if open_it:
             meetings.open_meeting(group.meeting)
         return group.id
 

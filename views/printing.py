@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.declaration.data import DeclarationData, lookups
 from app.platform.extensions import db
 from app.review.history import history
+from app.review.pledge import latest_confirmation
 from app.review.workflow import STATUS_LABELS
 from models import Declaration, DefenceArrangement, Organisation
 from models.identity import mask_id_number
@@ -41,6 +42,7 @@ def _context(declaration: Declaration) -> dict:
         "photo": photo_uri(data), "events": history(declaration),
         "qr": qr_uri(verify_url(declaration.certificate_no)) if declaration.certificate_no else None,
         "heading": HEADINGS.get(data.special_page, "申报专业技术资格情况简表"),
+        "pledge": latest_confirmation(declaration),
     }
 
 

@@ -50,10 +50,15 @@ def cast(user, declaration_id: int, choice: str) -> None:
     db.session.add(VoteCast(group_id=group.id, declaration_id=declaration_id, expert_id=expert.id))
     db.session.add(Ballot(id=secrets.token_hex(16), group_id=group.id, declaration_id=declaration_id, choice=choice))
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Refused("您已对该申报投票，投票后不能更改") from None
+    # Now holding the write lock (SQLite has no FOR SHARE): a close that committed meanwhile wins.
+    if db.session.scalar(select(ReviewGroup.vote_closed_at).where(ReviewGroup.id == group.id)) is not None:
+        db.session.rollback()
+        raise Refused("表决已结束，不能再投票")
+    db.session.commit()
 
 
 def has_voted(expert: Expert, group: ReviewGroup, declaration_id: int) -> bool:
@@ -99,6 +104,8 @@ def close_vote(user, group: ReviewGroup) -> list[tuple[Declaration, Tally]]:
     """Close the group's vote: store each tally and take pass or fail — one transaction."""
     if group.meeting.committee_id != user.org_id:
         raise Refused("只能结束本评委会会议的表决")
+    if group.vote_closed_at is not None:
+        raise Refused("该组表决已结束，不能重复结束")
     if group.meeting.status != "open":
         raise Refused("会议尚未开始，不能结束表决")
     closed = db.session.execute(update(ReviewGroup).where(ReviewGroup.id == group.id,

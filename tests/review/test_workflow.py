@@ -230,9 +230,12 @@ def test_double_submit_makes_one_transition(app, client):
     fill(client, app)
     token = csrf_token(client, "/declaration/basic")
     import re
-    version = re.search(r'name="version" value="([0-9]+)"', page_text(client.get("/declaration/basic"))).group(1)
-    first = client.post("/declaration/submit", data={"csrf_token": token, "version": version})
-    second = client.post("/declaration/submit", data={"csrf_token": token, "version": version})
+    html = page_text(client.get("/declaration/basic"))
+    version = re.search(r'name="version" value="([0-9]+)"', html).group(1)
+    pledge = re.search(r'name="pledge" value="([0-9]+)"', html).group(1)
+    form = {"csrf_token": token, "version": version, "pledge": pledge}
+    first = client.post("/declaration/submit", data=form)
+    second = client.post("/declaration/submit", data=form)
     assert first.status_code == second.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(db.func.count(ReviewEvent.id))) == 1
