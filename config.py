@@ -187,6 +187,13 @@ class Config:
     STORAGE_ORPHAN_GRACE_HOURS = env_int("STORAGE_ORPHAN_GRACE_HOURS", 24)
     LOG_FORMAT = env_str("LOG_FORMAT", "text")                # "json": one JSON object per line
 
+    # The committee's evaluation (#12, W9–W14): 同意 needed as a share of the experts present, the
+    # quorum as a share of a group's experts, the working days of 公示, objections per IP.
+    REVIEW_PASS_THRESHOLD = env_str("REVIEW_PASS_THRESHOLD", "2/3")
+    REVIEW_QUORUM = env_str("REVIEW_QUORUM", "2/3")
+    PUBLICITY_WORKING_DAYS = env_int("PUBLICITY_WORKING_DAYS", 5)
+    RATE_LIMIT_OBJECTIONS = env_str("RATE_LIMIT_OBJECTIONS", "5 per hour;20 per day")
+
 
 class DevelopmentConfig(Config):
     pass

@@ -52,7 +52,8 @@ class Declaration(Model):
         UniqueConstraint("applicant_id", "year", name="uq_declaration_applicant_year"),
         # The database refuses impossible combinations, whatever code writes them.
         CheckConstraint("status IN ('draft', 'unit_review', 'dept_review', 'committee_receive', 'committee_review', "
-                        "'office_review', 'approved', 'rejected', 'returned')", name="ck_declaration_status"),
+                        "'office_review', 'approved', 'rejected', 'returned', 'publicity', 'overdue')",
+                        name="ck_declaration_status"),
         CheckConstraint("(status = 'approved') = (certificate_no IS NOT NULL)", name="ck_declaration_certificate"),
         CheckConstraint("committee_received = (received_date IS NOT NULL)", name="ck_declaration_received"),
         CheckConstraint("status = 'draft' OR unit_id IS NOT NULL", name="ck_declaration_submitted_unit"),

@@ -19,6 +19,10 @@ PUBLIC_ROLE = "未登录访客"
 #: reads and exports the audit trail only; separate from the system
 #: administrator (三员分立, 等保 level 3)
 AUDITOR_ROLE = "审计管理员"
+#: a member of the 专家库 (W9): sees only the declarations assigned to them
+EXPERT_ROLE = "评审专家"
+#: not a role anyone holds: the steps taken by the schedule (逾期未补正)
+SYSTEM_ROLE = "系统"
 
 # Organisation kind each reviewer role acts for (a reviewer belongs to
 # exactly one node of that kind).
@@ -60,15 +64,19 @@ _YEARS = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, list[str]]]] = {
-    APPLICANT_ROLE: _EVERYONE + _DECLARING,
+    APPLICANT_ROLE: _EVERYONE + _DECLARING + [("CertificateView", ["can_certificate"])],
     UNIT_ROLE: _EVERYONE + _REVIEWING,
     DEPARTMENT_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE,
-    COMMITTEE_ROLE: _EVERYONE + _REVIEWING + [("答辩安排", ["menu_access"])],
-    OFFICE_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE + _YEARS,
+    COMMITTEE_ROLE: _EVERYONE + _REVIEWING + [("答辩安排", ["menu_access"])] + [
+        ("MeetingView", ["can_meetings"]), ("评审会议", ["menu_access"])],
+    OFFICE_ROLE: _EVERYONE + _REVIEWING + _UNIT_MAINTENANCE + _YEARS + [
+        ("PublicityAdminView", ["can_publicity"]), ("公示与证书", ["menu_access"]),
+        ("CertificateView", ["can_certificate"])],
     PUBLIC_ROLE: [],
     AUDITOR_ROLE: [("HomeView", ["can_index"]), ("AccountView", ["can_password"]),
                    ("AuditView", ["can_list", "can_export"]), ("安全审计", ["menu_access"]),
                    ("审计日志", ["menu_access"])],
+    EXPERT_ROLE: _EVERYONE + [("ExpertView", ["can_expert"]), ("评审任务", ["menu_access"])],
 }
 
 #: the audit trail is not the system administrator's to read (三员分立)
@@ -84,7 +92,8 @@ APPLICANT_ONLY = [(view, perm) for view, perms in _DECLARING for perm in perms]
 FULL_IDENTIFIER_ROLES = (OFFICE_ROLE,)
 
 # The order in which a person holding several roles is described.
-ROLE_ORDER = (ADMIN_ROLE, AUDITOR_ROLE, OFFICE_ROLE, COMMITTEE_ROLE, DEPARTMENT_ROLE, UNIT_ROLE, APPLICANT_ROLE)
+ROLE_ORDER = (ADMIN_ROLE, AUDITOR_ROLE, OFFICE_ROLE, COMMITTEE_ROLE, DEPARTMENT_ROLE, UNIT_ROLE, APPLICANT_ROLE,
+              EXPERT_ROLE)
 
 
 def _fab_roles(table):

@@ -2,14 +2,16 @@
 every list, form, dropdown and API that shows units (M1)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
-from models import Declaration, Organisation
+from models import Declaration, Expert, ExpertConflict, GroupDeclaration, GroupExpert, Organisation
 from permissions.roles import (
     ADMIN_ROLE,
     APPLICANT_ROLE,
     COMMITTEE_ROLE,
     DEPARTMENT_ROLE,
+    EXPERT_ROLE,
     OFFICE_ROLE,
     UNIT_ROLE,
 )
@@ -66,7 +68,31 @@ def visible_declarations(user):
     for role, (stage, column, _) in REVIEW_SCOPE.items():
         if role in roles and column and user.org_id:
             conditions.append(and_(getattr(Declaration, column) == user.org_id, Declaration.reached >= stage))
+    if EXPERT_ROLE in roles:
+        conditions.append(assigned_to_expert(user))
     return or_(*conditions) if conditions else false()
+
+
+def not_recused(expert_id_column, declaration_id_column, declaration_unit_column):
+    """回避 (W10): an expert never handles a declaration of their own 工作单位,
+    nor one they declared a conflict for."""
+    expert = aliased(Expert)   # the caller may itself select from expert
+    same_unit = exists().where(expert.id == expert_id_column, expert.unit_id.is_not(None),
+                               expert.unit_id == declaration_unit_column).correlate_except(expert)
+    conflict = exists().where(ExpertConflict.expert_id == expert_id_column,
+                              ExpertConflict.declaration_id == declaration_id_column).correlate_except(ExpertConflict)
+    return ~same_unit & ~conflict
+
+
+def assigned_to_expert(user):
+    """An expert (评审专家) sees the declarations of the groups they were drawn
+    into, never one they are recused from — in lists, pages, files and printouts."""
+    assigned = (select(GroupDeclaration.declaration_id)
+                .join(GroupExpert, GroupExpert.group_id == GroupDeclaration.group_id)
+                .join(Expert, Expert.id == GroupExpert.expert_id)
+                .where(Expert.account_id == user.id, GroupDeclaration.declaration_id == Declaration.id,
+                       not_recused(Expert.id, Declaration.id, Declaration.unit_id)))
+    return exists(assigned)
 
 
 def waiting_for(user):

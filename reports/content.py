@@ -12,6 +12,7 @@ from flask import url_for
 from app.declaration.data import DeclarationData, lookups
 from app.platform.storage import StorageMissing, storage
 from app.review.history import history
+from app.review.pledge import latest_confirmation
 from app.review.workflow import STATUS_LABELS
 from models.registry import BY_KEY, Section
 
@@ -30,6 +31,7 @@ def print_context(declaration) -> dict | None:
         "photo": photo_uri(data), "events": history(declaration),
         "qr": qr_uri(verify_url(declaration.certificate_no)) if declaration.certificate_no else None,
         "heading": HEADINGS.get(data.special_page, "申报专业技术资格情况简表"),
+        "pledge": latest_confirmation(declaration),
     }
 
 

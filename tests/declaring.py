@@ -136,8 +136,16 @@ def fill(client, app, kind="engineering", username="120101199003070013"):
         assert upload(client, "accounting", "files").json["ok"]
 
 
-def submit(client):
-    return client.post("/declaration/submit", data={"csrf_token": csrf_token(client, "/declaration/basic")})
+def submit(client, pledge=True):
+    """提交, confirming the 诚信承诺书 shown on the page (unless `pledge` is False)."""
+    import re
+
+    html = client.get("/declaration/basic").get_data(as_text=True)
+    found = re.search(r'name="pledge" value="([0-9]+)"', html)
+    data = {"csrf_token": csrf_token(client, "/declaration/basic")}
+    if pledge and found:
+        data["pledge"] = found.group(1)
+    return client.post("/declaration/submit", data=data)
 
 
 def act(client, declaration_id, action, opinion="", version=None):

@@ -7,9 +7,12 @@ def register_views(appbuilder):
     from views.audit import AuditView
     from views.attachments import AttachmentView
     from views.declaration import DeclarationView
+    from views.experts import ExpertView
+    from views.meetings import MeetingView
     from views.messages import MessageView
     from views.organisations import OrganisationSearchView, UnitView
     from views.printing import PrintView
+    from views.publicity import CertificateView, PublicityAdminView, PublicityView
     from views.review import ReviewView
     from views.settings import DeclarationYearView
     from views.verify import VerifyView
@@ -28,6 +31,17 @@ def register_views(appbuilder):
     appbuilder.add_link("答辩安排", href="/review/defence", label="答辩安排导入", icon="fa-calendar",
                         category="申报审核")
     appbuilder.add_view(
+        MeetingView, "评审会议", label="评审会议", icon="fa-users", category="申报审核", category_label="申报审核",
+    )
+    appbuilder.add_view(
+        PublicityAdminView, "公示与证书", label="公示与证书", icon="fa-bullhorn", category="申报审核",
+        category_label="申报审核",
+    )
+    appbuilder.add_view(
+        ExpertView, "评审任务", label="评审任务", icon="fa-gavel", category="评审任务", category_label="评审任务",
+        category_icon="fa-gavel",
+    )
+    appbuilder.add_view(
         DeclarationYearView, "申报年度设置", label="申报年度设置", icon="fa-calendar-alt", category="单位管理",
     )
     appbuilder.add_view(
@@ -42,6 +56,8 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(AttachmentView)
     appbuilder.add_view_no_menu(PrintView)
     appbuilder.add_view_no_menu(VerifyView)
+    appbuilder.add_view_no_menu(PublicityView)
+    appbuilder.add_view_no_menu(CertificateView)
     appbuilder.add_view_no_menu(AccountView)
     # The manual's path: 专业技术 → 职称管理 → 个人信息申报 (FAB menus have two levels; the template draws the third).
     nest_menu(appbuilder, "专业技术", "职称管理", ("个人信息申报",))

@@ -42,7 +42,9 @@ from app.platform.extensions import db
 from app.platform.ratelimit import allow
 from app.review.archive import personal_data_archive
 from app.review.history import history
-from app.review.workflow import STATUS_LABELS, find_committee, perform
+from app.review import pledge
+from app.review.certificates import applicant_records
+from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS, find_committee, perform
 from models import Attachment, Declaration
 from models.registry import BY_KEY
 from permissions.roles import APPLICANT_ROLE
@@ -165,13 +167,14 @@ class DeclarationView(BaseView):
         """提交 (W1): refused while the completeness check is not empty or the year is not open."""
         declaration = self._existing_or_404()
         try:
+            pledge.confirm(declaration, g.user, request.form.get("pledge"))
             perform(declaration, "submit", g.user, expected_version=_version(request.form))
             flash("提交成功。申报已锁定，等待单位审核；可在“审批流程”中查看进度。", "success")
             return redirect(url_for(".flow"))
         except Conflict as exc:
             db.session.rollback()
             flash(str(exc), "danger")
-            return redirect(url_for(".check"))
+            return redirect(url_for(".page", key="basic") if "诚信承诺书" in str(exc) else url_for(".check"))
 
     @expose("/copy-previous", methods=["POST"])
     @has_access
@@ -201,8 +204,8 @@ class DeclarationView(BaseView):
             return declaration
         data = DeclarationData(declaration)
         return self.render_template("declaration/flow.html", data=data, events=history(declaration),
-                                    active="flow", lookups=lookups(), labels=STATUS_LABELS,
-                                    defence=defence_of(declaration))
+                                    active="flow", lookups=lookups(), labels=APPLICANT_LABELS,
+                                    defence=defence_of(declaration), records=applicant_records(g.user))
 
     @expose("/my-data.zip")
     @has_access
@@ -317,7 +320,8 @@ class DeclarationView(BaseView):
             "declaration/single.html", data=data, section=section, values=data.values(section.key),
             result=result, active=section.key, lookups=lookups(), hints=_hints(data, section),
             labels=STATUS_LABELS, defence=defence, stamp=stamp_of(data.single(section.key)),
-            committee_pairs=committee_pairs() if section.key == "basic" else None, no_committee=NO_COMMITTEE), status
+            committee_pairs=committee_pairs() if section.key == "basic" else None, no_committee=NO_COMMITTEE,
+            pledge=pledge.current_pledge() if section.key == "basic" else None, pledge_version=pledge.version_of), status
 
     def _render_rows(self, data, section):
         return self.render_template("declaration/rows.html", data=data, section=section, active=section.key,

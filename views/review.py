@@ -6,7 +6,7 @@ Every list, page, export and action goes through `visible_declarations`."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import (
     abort,
@@ -31,7 +31,7 @@ from app.platform.web import is_local_path
 from app.review.history import history, latest_changes
 from app.review.lists import filtered_query
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
-from app.review.workflow import STATUS_LABELS, STEPS, perform, steps_for
+from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
 from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
@@ -129,7 +129,7 @@ class ReviewView(BaseView):
         version = request.form.get("version", "")
         try:
             perform(declaration, action, g.user, request.form.get("opinion", ""),
-                    expected_version=int(version) if version.isdigit() else -1)
+                    expected_version=int(version) if version.isdigit() else -1, due=_due(action))
             flash(f"已{_label(action)}", "success")
             mark_saved(url_for(".show", declaration_id=declaration_id))
         except Conflict as exc:
@@ -280,6 +280,17 @@ def _visible_or_404(declaration_id: int) -> Declaration:
     declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
                                                               visible_declarations(g.user)))
     return declaration or abort(404)
+
+
+def _due(action: str):
+    """补正期限 of a return (optional); a date that is not one is refused like a past one."""
+    text = request.form.get("due", "").strip()
+    if action != "return" or not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidStep("补正期限须晚于今天") from None
 
 
 def _label(action: str) -> str:

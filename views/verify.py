@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.declaration.data import DeclarationData, lookups
 from app.platform.extensions import csrf, db
 from app.platform.ratelimit import allow, client_ip
-from models import Account, Declaration, ReviewEvent
+from models import Account, Certificate, Declaration, ReviewEvent
 from models.identity import normalise_text
 
 
@@ -60,7 +60,11 @@ def find_certificate(number: str, name: str) -> dict | None:
         .order_by(ReviewEvent.id.desc()))
     lk = lookups()
     basic = DeclarationData(declaration).single("basic")
-    return {"number": declaration.certificate_no, "name": mask_name(account.first_name),
+    certificate = db.session.scalar(select(Certificate).where(Certificate.declaration_id == declaration.id))
+    revoked = certificate is not None and certificate.revoked_at is not None
+    return {"revoked": revoked, "revoked_on": certificate.revoked_at.strftime("%Y-%m-%d") if revoked else "",
+            "revoke_reason": certificate.revoke_reason if revoked else "",
+            "number": declaration.certificate_no, "name": mask_name(account.first_name),
             "series": lk.name("title_series", declaration.series), "level": lk.name("title_level", declaration.level),
             "title": lk.name("title_name", basic.title) if basic else "", "year": declaration.year,
             "approved": approved.strftime("%Y-%m-%d") if approved else ""}

@@ -2,20 +2,31 @@
 every role. Never loaded in production (see `flask demo`)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app.platform.extensions import db
-from models import Account, DeclarationYear, Organisation, TitleLevel, TitleSeries
+from models import (
+    Account,
+    DeclarationYear,
+    Expert,
+    Meeting,
+    Organisation,
+    ReviewGroup,
+    TitleLevel,
+    TitleSeries,
+)
 from permissions.roles import (
     ADMIN_ROLE,
     APPLICANT_ROLE,
     AUDITOR_ROLE,
     COMMITTEE_ROLE,
     DEPARTMENT_ROLE,
+    EXPERT_ROLE,
     OFFICE_ROLE,
     UNIT_ROLE,
 )
@@ -58,6 +69,48 @@ ACCOUNTS = [
 ]
 
 
+# 专家库 of the 工程技术 committee (W9): (username, name, unit, 职称, phone). 刘洋 works at 张明's unit, so
+# he is recused from 张明's declaration and never drawn for a group holding it.
+EXPERT_COMMITTEE = "天津市工程技术高级评委会"
+EXPERTS = [
+    ("zj_wanglei", "王磊", "天津市第一机床厂有限公司", "正高级工程师", "13900000001"),
+    ("zj_lina", "李娜", "天津市第一机床厂有限公司", "正高级工程师", "13900000002"),
+    ("zj_zhangwei", "张伟", "天津市职业技能公共实训中心", "正高级工程师", "13900000003"),
+    ("zj_liuf", "刘芳", "天津市职业技能公共实训中心", "高级工程师", "13900000004"),
+    ("zj_chenjie", "陈杰", "天津市第一中心医院", "正高级工程师", "13900000005"),
+    ("zj_yangmin", "杨敏", "天津市第一中学", "正高级工程师", "13900000006"),
+    ("zj_liuyang", "刘洋", "天津百利机械装备集团有限公司", "正高级工程师", "13900000007"),
+]
+
+
+@cache
+def _demo_hash(method: str) -> str:
+    """One hash of the demo password for the expert accounts (hashing is slow on purpose)."""
+    return generate_password_hash(DEMO_PASSWORD, method=method)
+
+
+def load_experts(orgs: dict, method: str) -> list[tuple[str, str, str, str]]:
+    """The 工程技术 committee's expert pool and one meeting being prepared, with its 机械组."""
+    committee = orgs[EXPERT_COMMITTEE]
+    role = current_app.appbuilder.sm.find_role(EXPERT_ROLE)
+    rows = []
+    for username, name, unit, title, phone in EXPERTS:
+        if db.session.scalar(select(Account.id).where(Account.username == username)) is None:
+            account = Account(username=username, first_name=name, last_name="", email=f"{username}@example.com",
+                              active=True, password=_demo_hash(method), roles=[role], phone=phone,
+                              password_changed_at=datetime.now())
+            db.session.add(Expert(account=account, name=name, unit=orgs[unit], unit_name=unit, series="05",
+                                  major="机械工程", title=title, phone=phone, available=True, committees=[committee]))
+        rows.append((EXPERT_ROLE, username, DEMO_PASSWORD, f"{unit}（{EXPERT_COMMITTEE}专家）"))
+    year = date.today().year
+    if db.session.scalar(select(Meeting.id).where(Meeting.committee_id == committee.id)) is None:
+        meeting = Meeting(committee=committee, year=year, name=f"{year}年度工程技术高级评审会议",
+                          held_on=date.today() + timedelta(days=7), place="天津市人力资源和社会保障局三楼会议室",
+                          threshold=2 / 3)
+        db.session.add(ReviewGroup(meeting=meeting, name="机械组", series="05", major="机械工程", size=6))
+    return rows
+
+
 def load_demo() -> list[tuple[str, str, str, str]]:
     """Create what is missing; return (role, username, password, organisation) rows."""
     orgs = {o.name: o for o in db.session.scalars(select(Organisation))}
@@ -88,5 +141,6 @@ def load_demo() -> list[tuple[str, str, str, str]]:
                 password_changed_at=datetime.now(), agreement_accepted_at=datetime.now() if id_number else None,
             ))
         rows.append((role, username, DEMO_PASSWORD, org or "—"))
+    rows += load_experts(orgs, method)
     db.session.commit()
     return rows

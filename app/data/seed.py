@@ -18,6 +18,12 @@ DATA_DIR = Path(__file__).resolve().parent
 # (administrators rename and add series): the seed sets it for these codes.
 SERIES_SPECIAL_PAGES = {"04": "health", "25": "teacher", "22": "accounting", "23": "accounting"}
 
+#: 诚信承诺书 (W14), confirmed before each 提交; administrators edit it in 协议与文本
+PLEDGE_TITLE = "诚信承诺书"
+PLEDGE_BODY = """\
+本人郑重承诺：所填报的个人信息、工作经历、业绩成果及上传的证书、论文等材料均真实、准确、完整，\
+不存在伪造、变造、冒用或抄袭等情形；本人遵守职称评审纪律，不以任何方式干扰评审工作。\
+如有违反，本人自愿承担取消申报或评审通过资格、撤销职称证书并记入诚信档案等后果。"""
 AGREEMENT_TITLE = "天津市职称评审网上申报协议"
 AGREEMENT_BODY = """\
 一、申报人应当如实填写个人信息和申报材料，并对所填信息和上传材料的真实性、准确性、完整性负责。凡弄虚作假的，一经查实，按照有关规定取消申报或评审通过的资格，并记入诚信档案。
@@ -75,5 +81,7 @@ def seed_dictionaries() -> dict[str, int]:
 
     if db.session.get(SiteText, "agreement") is None:
         db.session.add(SiteText(key="agreement", title=AGREEMENT_TITLE, body=AGREEMENT_BODY))
+    if db.session.get(SiteText, "pledge") is None:
+        db.session.add(SiteText(key="pledge", title=PLEDGE_TITLE, body=PLEDGE_BODY))
     db.session.commit()
     return added

@@ -22,9 +22,12 @@ from app.platform.extensions import db
 from app.review.history import snapshot_of
 from app.platform.jobs import enqueue
 from app.review.notifications import DELIVER_TASK
+from app.review.workdays import approval_blocker
 from models import (
     Attachment,
+    Certificate,
     CertificateCounter,
+    CorrectionDeadline,
     Declaration,
     DeclarationYear,
     Notification,
@@ -39,6 +42,7 @@ from permissions.roles import (
     COMMITTEE_ROLE,
     DEPARTMENT_ROLE,
     OFFICE_ROLE,
+    SYSTEM_ROLE,
     UNIT_ROLE,
 )
 from permissions.scopes import REVIEW_SCOPE
@@ -53,11 +57,17 @@ STATUS_LABELS = {
     "approved": "已通过",
     "rejected": "评审未通过",
     "returned": "已退回",
+    "publicity": "公示中",
+    "overdue": "逾期未补正",
 }
+#: what the applicant reads (W14): plain words, never the tally or the experts
+APPLICANT_LABELS = {**STATUS_LABELS, "committee_receive": "评审中", "committee_review": "评审中",
+                    "office_review": "待职称办审批", "approved": "已发证"}
 EDITABLE = ("draft", "returned")
 
 #: how far a declaration has come; a reviewer sees it once it reached their stage
 STAGES = {"unit_review": 1, "dept_review": 2, "committee_receive": 3, "committee_review": 3, "office_review": 4,
+          "publicity": 4,
           "approved": 5, "rejected": 5}
 
 
@@ -70,6 +80,8 @@ class Step:
     role: str
     #: a reason is required (returns, 不通过)
     reason: bool = False
+    #: taken only by the system — the vote, an upheld objection, the 补正期限 schedule — never by a button
+    internal: bool = False
 
 
 STEPS: tuple[Step, ...] = (
@@ -81,13 +93,29 @@ STEPS: tuple[Step, ...] = (
     Step("return", "退回", "dept_review", "returned", DEPARTMENT_ROLE, reason=True),
     Step("receive", "接收", "committee_receive", "committee_review", COMMITTEE_ROLE),
     Step("return", "退回", "committee_receive", "returned", COMMITTEE_ROLE, reason=True),
-    Step("pass", "评审通过", "committee_review", "office_review", COMMITTEE_ROLE),
-    Step("fail", "评审不通过", "committee_review", "rejected", COMMITTEE_ROLE, reason=True),
+    # the committee's decision is its experts' vote (W11): closing the vote takes one of these
+    Step("pass", "评审通过", "committee_review", "publicity", COMMITTEE_ROLE, internal=True),
+    Step("fail", "评审不通过", "committee_review", "rejected", COMMITTEE_ROLE, reason=True, internal=True),
     Step("return", "退回", "committee_review", "returned", COMMITTEE_ROLE, reason=True),
     Step("approve", "审批通过", "office_review", "approved", OFFICE_ROLE),
     Step("return", "退回", "office_review", "returned", OFFICE_ROLE, reason=True),
+    # 公示 (W12): approval once it ended with every objection closed; an upheld objection fails it
+    Step("approve", "审批通过", "publicity", "approved", OFFICE_ROLE),
+    Step("uphold", "异议属实", "publicity", "rejected", OFFICE_ROLE, reason=True, internal=True),
+    # 补正期限 (W14): the schedule marks an unanswered return; its reviewer may reopen it
+    Step("expire", "逾期未补正", "returned", "overdue", SYSTEM_ROLE, internal=True),
+    *(Step("reopen", "重新开放补正", "overdue", "returned", role) for role in
+      (UNIT_ROLE, DEPARTMENT_ROLE, COMMITTEE_ROLE, OFFICE_ROLE)),
 )
-STEP_INDEX = {(s.source, s.action): s for s in STEPS}
+STEP_INDEX = {(s.source, s.action): s for s in STEPS if s.action != "reopen"}
+
+
+def find_step(source: str, action: str, user) -> Step | None:
+    """The step for this state and action that `user` may take (reopen exists once per reviewer role)."""
+    if action == "reopen":
+        return next((s for s in STEPS if s.source == source and s.action == action and user is not None
+                     and s.role in user.role_names), None)
+    return STEP_INDEX.get((source, action))
 
 
 class InvalidStep(Conflict):
@@ -96,10 +124,15 @@ class InvalidStep(Conflict):
 
 def steps_for(declaration: Declaration, user) -> list[Step]:
     """The steps `user` may take on `declaration` now (for the buttons)."""
-    return [s for s in STEPS if s.source == declaration.status and acts_for(user, declaration, s)]
+    return [s for s in STEPS if s.source == declaration.status and not s.internal
+            and acts_for(user, declaration, s)]
 
 
 def acts_for(user, declaration: Declaration, step: Step) -> bool:
+    if step.role == SYSTEM_ROLE:
+        return user is None
+    if user is None:
+        return False
     roles = user.role_names
     if step.role not in roles:
         return False
@@ -114,16 +147,28 @@ def acts_for(user, declaration: Declaration, step: Step) -> bool:
 # -- the one function that changes a declaration's state ---------------------
 
 def perform(declaration: Declaration, action: str, user, opinion: str = "",
-            expected_version: int | None = None) -> ReviewEvent:
+            expected_version: int | None = None, *, internal: bool = False, due: date | None = None,
+            commit: bool = True) -> ReviewEvent:
     """Take one step and commit it, with its history row and notification.
+
+    `internal` is set only by the code that owns an internal step (the vote,
+    objections, the schedule; `user` None for the schedule); `due` is a
+    return's 补正期限; `commit=False` leaves the commit to a caller that
+    changes more in the same transaction (closing a vote).
 
     Raises InvalidStep for a step not in the table (or not this person's),
     Conflict when someone else acted first."""
     if expected_version is not None and declaration.version != expected_version:
         raise Conflict("该申报已被他人处理，请刷新后重试")
-    step = STEP_INDEX.get((declaration.status, action))
-    if step is None or not acts_for(user, declaration, step):
+    step = find_step(declaration.status, action, user)
+    if step is None or step.internal != internal or not acts_for(user, declaration, step):
         raise InvalidStep("当前状态下不能进行此操作，请刷新后重试")
+    if due is not None and (action != "return" or due <= date.today()):
+        raise InvalidStep("补正期限须晚于今天")
+    if step.source == "publicity" and action == "approve":
+        blocker = approval_blocker(declaration)
+        if blocker:
+            raise InvalidStep(blocker)
     opinion = " ".join((opinion or "").split())[:500]
     if step.reason and not opinion:
         raise InvalidStep(f"请填写{'退回原因' if action == 'return' else '意见'}")
@@ -131,7 +176,7 @@ def perform(declaration: Declaration, action: str, user, opinion: str = "",
     session_info = db.session.info
     session_info["workflow"] = True   # the guards below let this function, and only it, change the state
     try:
-        return _apply(declaration, step, user, opinion)
+        return _apply(declaration, step, user, opinion, due, commit)
     except StaleDataError:
         # Another transaction changed the declaration since it was read: the
         # version-guarded UPDATE matched no row (W7).
@@ -141,7 +186,8 @@ def perform(declaration: Declaration, action: str, user, opinion: str = "",
         session_info.pop("workflow", None)
 
 
-def _apply(declaration: Declaration, step: Step, user, opinion: str) -> ReviewEvent:
+def _apply(declaration: Declaration, step: Step, user, opinion: str, due: date | None,
+           commit: bool) -> ReviewEvent:
     action = step.action
     source = declaration.status
     snapshot = None
@@ -162,19 +208,32 @@ def _apply(declaration: Declaration, step: Step, user, opinion: str) -> ReviewEv
         declaration.received_date = None
     if target == "approved":
         declaration.certificate_no = next_certificate_number(declaration)
+        db.session.add(Certificate(declaration_id=declaration.id, number=declaration.certificate_no,
+                                   issued_on=date.today()))
+    if action in ("submit", "reopen"):
+        db.session.execute(update(CorrectionDeadline).where(CorrectionDeadline.declaration_id == declaration.id,
+                                                            CorrectionDeadline.closed.is_(False))
+                           .values(closed=True))
+    if due is not None:
+        db.session.add(CorrectionDeadline(declaration_id=declaration.id, due=due))
+        opinion = f"{opinion}（补正期限：{due:%Y-%m-%d}）"
     declaration.status = target
     declaration.reached = max(declaration.reached or 0, STAGES.get(target, 0))
     org = getattr(user, "org", None)
     record = ReviewEvent(
-        declaration_id=declaration.id, action=action, from_status=source, to_status=target, actor_id=user.id,
-        actor_name=user.first_name, org_id=org.id if org else None,
+        declaration_id=declaration.id, action=action, from_status=source, to_status=target,
+        actor_id=user.id if user else None, actor_name=user.first_name if user else "系统",
+        org_id=org.id if org else None,
         org_name=org.name if org else ("申报人" if step.role == APPLICANT_ROLE else ""), opinion=opinion,
         ip=(request.remote_addr or "") if has_request_context() else "", snapshot=snapshot)
     db.session.add(record)
     db.session.add(Notification(account_id=declaration.applicant_id, declaration_id=declaration.id,
                                 text=_notice(declaration, step, target, org, opinion)))
-    db.session.commit()
-    enqueue(DELIVER_TASK, declaration.applicant_id)   # the SMS leaves the request path
+    if commit:
+        db.session.commit()
+        enqueue(DELIVER_TASK, declaration.applicant_id)   # the SMS leaves the request path
+    else:
+        db.session.flush()   # inside the guard's permission; the caller commits
     return record
 
 
@@ -185,9 +244,15 @@ def _notice(declaration, step, target, org, opinion) -> str:
     if step.action == "return":
         return f"{year}被{org.name if org else ''}退回，原因：{opinion}。请修改后重新提交。"
     if target == "approved":
-        return f"{year}已审批通过，证书编号{declaration.certificate_no}。"
+        return f"{year}已审批通过，证书编号{declaration.certificate_no}，可在历年申报记录中下载电子职称证书。"
+    if step.action == "fail":   # the tally stays with the committee (W14)
+        return f"{year}评审未通过。"
     if target == "rejected":
         return f"{year}评审未通过。意见：{opinion}"
+    if target == "publicity":
+        return f"{year}已通过评委会评审，现进入公示。"
+    if target == "overdue":
+        return f"{year}未在补正期限内重新提交，已逾期未补正。如需继续，请联系退回您申报的审核单位。"
     return f"{year}已由{org.name if org else ''}{step.label}，当前状态：{STATUS_LABELS[target]}。"
 
 

@@ -1,10 +1,11 @@
 """The whole journey in the browser: the applicant submits, the unit, the
-department, the committee (receive, pass) and the title office approve, and
+department, the committee (receive; its experts' vote) and the title office approve, and
 the applicant sees the 证书编号; then a return, an edit and a resubmission
 with the changes highlighted for the reviewer."""
 from tests.browser.conftest import shot, sign_in
 from tests.conftest import APPLICANT_ID, login
-from tests.declaring import fill
+from tests.committee import evaluate
+from tests.declaring import declaration_id, fill
 
 
 def review(page, base, username, button, opinion="", name=None):
@@ -30,6 +31,7 @@ def prepared(app):
 def submit_in_browser(page, base):
     sign_in(page, base, APPLICANT_ID)
     page.goto(base + "/declaration/basic")
+    page.check("#pledge")                      # 诚信承诺书
     page.click("#submit-button")               # asks 提交后将不可修改信息，是否提交？ (accepted)
     page.wait_for_url("**/declaration/flow")
 
@@ -49,14 +51,14 @@ def test_from_submission_to_certificate(app, live_server, page):
     review(page, live_server, "baili_hr", "approve", name="flow-02-unit")
     review(page, live_server, "gxj_zc", "approve")
     review(page, live_server, "gc_pwh", "receive")
-    review(page, live_server, "gc_pwh", "pass")
+    evaluate(app, [declaration_id(app)])      # the experts' vote and an ended 公示 (test_committee_journey.py)
     review(page, live_server, "zcb", "approve", name="flow-03-office")
 
     sign_in(page, live_server, APPLICANT_ID)
     page.goto(live_server + "/declaration/flow")
     certificate = page.inner_text("#certificate-no")
     assert certificate.endswith("-05-00001")
-    assert "已通过" in page.inner_text("#current-status")
+    assert "已发证" in page.inner_text("#current-status")
     shot(page, "flow-04-certificate")
     page.goto(live_server + "/declaration/basic")
     assert certificate in page.inner_text("#certificate_no")
@@ -78,6 +80,7 @@ def test_return_edit_resubmit_with_changes(app, live_server, page):
     page.fill("#profession", "数控机床设计与制造")
     page.click("#save-button")
     page.wait_for_selector("text=保存成功")
+    page.check("#pledge")
     page.click("#submit-button")
     page.wait_for_url("**/declaration/flow")
     assert "待单位审核" in page.inner_text("#current-status")

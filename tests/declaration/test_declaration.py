@@ -18,6 +18,7 @@ from tests.declaring import (
     health_page,
     post,
     row_ids,
+    submit,
     unit_id,
     upload,
 )
@@ -338,9 +339,7 @@ def test_reviewers_do_not_use_the_applicant_pages(client, username):
 
 def test_submitted_declaration_refuses_every_write(app, applicant):
     fill(applicant, app)
-    from tests.conftest import csrf_token
-    assert applicant.post("/declaration/submit", data={"csrf_token": csrf_token(applicant, "/declaration/basic")}
-                          ).status_code == 302
+    assert submit(applicant).status_code == 302
     assert declaration_of(app).status == "unit_review"
     education = row_ids(app, "education")[0]
     assert post(applicant, "/declaration/basic", basic(app, profession="改动")).status_code == 400

@@ -1,0 +1,259 @@
+"""评审会议 (W10): meetings of a committee, their 评审组 by 专业, the
+declarations put into each group, the recorded draw of experts with
+recusal (回避), attendance and the quorum, and the experts' opinions."""
+from __future__ import annotations
+
+import json
+import math
+import random
+import secrets
+from datetime import date, datetime
+from fractions import Fraction
+
+from flask import current_app
+from sqlalchemy import exists, select
+
+from app.declaration.data import Conflict
+from app.platform.audit import record
+from app.platform.extensions import db
+from models import (
+    Declaration,
+    Expert,
+    ExpertConflict,
+    ExpertDraw,
+    GroupDeclaration,
+    GroupExpert,
+    Meeting,
+    ReviewGroup,
+    ReviewOpinion,
+    expert_committee,
+)
+from permissions.scopes import not_recused
+
+
+class Refused(Conflict):
+    """A committee action that is not allowed now; the message says why."""
+
+
+def parse_threshold(text: str | float | None) -> float:
+    """通过比例 as "2/3", "0.75" or "75%"; must lie in (0, 1]."""
+    raw = str(text if text is not None else "").strip().replace("／", "/").replace("％", "%")
+    try:
+        value = float(Fraction(raw[:-1]) / 100) if raw.endswith("%") else float(Fraction(raw))
+    except (ValueError, ZeroDivisionError):
+        raise Refused("通过比例格式不正确，请填写如 2/3 或 0.75") from None
+    if not 0 < value <= 1:
+        raise Refused("通过比例须大于0且不超过1")
+    return value
+
+
+def default_threshold() -> float:
+    return parse_threshold(current_app.config["REVIEW_PASS_THRESHOLD"])
+
+
+def create_meeting(user, *, year: int, name: str, held_on: date, place: str, threshold) -> Meeting:
+    name, place = (name or "").strip()[:100], (place or "").strip()[:100]
+    if not name or not place:
+        raise Refused("请填写会议名称和地点")
+    meeting = Meeting(committee_id=user.org_id, year=year, name=name, held_on=held_on, place=place,
+                      threshold=parse_threshold(threshold))
+    db.session.add(meeting)
+    db.session.flush()
+    record("meeting.create", f"meeting:{meeting.id}", after={"name": name, "threshold": meeting.threshold})
+    db.session.commit()
+    return meeting
+
+
+def meeting_of(user, meeting_id: int) -> Meeting | None:
+    """A meeting of the committee `user` acts for (None otherwise)."""
+    return db.session.scalar(select(Meeting).where(Meeting.id == meeting_id, Meeting.committee_id == user.org_id))
+
+
+def group_of(user, group_id: int) -> ReviewGroup | None:
+    return db.session.scalar(select(ReviewGroup).join(Meeting).where(
+        ReviewGroup.id == group_id, Meeting.committee_id == user.org_id))
+
+
+def _preparing(meeting: Meeting) -> None:
+    if meeting.status != "preparing":
+        raise Refused("会议已开始，不能再调整分组和专家")
+
+
+def add_group(meeting: Meeting, *, name: str, series: str, major: str, size: int) -> ReviewGroup:
+    _preparing(meeting)
+    name, major = (name or "").strip()[:50], (major or "").strip()[:50]
+    if not name or not major or not series:
+        raise Refused("请填写评审组名称、系列和专业")
+    if not 3 <= size <= 25:
+        raise Refused("评审组专家人数须在3至25人之间")
+    group = ReviewGroup(meeting=meeting, name=name, series=series, major=major, size=size)
+    db.session.add(group)
+    db.session.commit()
+    return group
+
+
+def waiting_declarations(meeting: Meeting):
+    """Received declarations of the meeting's committee and year not yet in a group with an open vote."""
+    in_group = exists().where(GroupDeclaration.declaration_id == Declaration.id, GroupDeclaration.passed.is_(None))
+    return db.session.scalars(select(Declaration).where(
+        Declaration.committee_id == meeting.committee_id, Declaration.year == meeting.year,
+        Declaration.status == "committee_review", ~in_group).order_by(Declaration.id)).all()
+
+
+def put_into_group(group: ReviewGroup, declaration_ids: list[int]) -> int:
+    _preparing(group.meeting)
+    allowed = {d.id for d in waiting_declarations(group.meeting)}
+    wrong = [i for i in declaration_ids if i not in allowed]
+    if wrong or not declaration_ids:
+        raise Refused("只能将本评委会已接收、尚未分组的申报分入评审组" if wrong else "请先勾选申报")
+    for declaration_id in declaration_ids:
+        db.session.add(GroupDeclaration(group_id=group.id, declaration_id=declaration_id))
+    db.session.commit()
+    return len(declaration_ids)
+
+
+def candidates_for(group: ReviewGroup) -> list[Expert]:
+    """Available experts of the committee for the group's series and 专业, not in
+    another group of the meeting, and recused from none of the group's declarations."""
+    meeting = group.meeting
+    taken = select(GroupExpert.expert_id).join(ReviewGroup).where(ReviewGroup.meeting_id == meeting.id)
+    recused = (select(GroupDeclaration.id).join(Declaration, Declaration.id == GroupDeclaration.declaration_id)
+               .where(GroupDeclaration.group_id == group.id, ~not_recused(Expert.id, Declaration.id,
+                                                                          Declaration.unit_id)))
+    return db.session.scalars(select(Expert).join(expert_committee).where(
+        expert_committee.c.organisation_id == meeting.committee_id, Expert.available.is_(True),
+        Expert.series == group.series, Expert.major == group.major, Expert.id.not_in(taken),
+        ~exists(recused)).order_by(Expert.id)).all()
+
+
+def draw(group: ReviewGroup, user, *, chosen_ids: list[int] | None = None, seed: str | None = None) -> ExpertDraw:
+    """Draw the group's experts at random (or take those chosen by hand) and record the draw."""
+    _preparing(group.meeting)
+    if group.members:
+        raise Refused("该评审组已抽取专家，不能重复抽取")
+    if not group.entries:
+        raise Refused("请先将申报分入该评审组，再抽取专家（以便回避）")
+    pool = candidates_for(group)
+    by_id = {e.id: e for e in pool}
+    if chosen_ids is not None:
+        if not chosen_ids or any(i not in by_id for i in chosen_ids):
+            raise Refused("只能从可用且无须回避的专家中选择")
+        chosen, method, seed = [by_id[i] for i in dict.fromkeys(chosen_ids)], "manual", ""
+    else:
+        if len(pool) < group.size:
+            raise Refused(f"符合条件的专家只有{len(pool)}人，少于评审组人数{group.size}人，请手工选择或调整")
+        seed = seed or secrets.token_hex(8)
+        chosen = random.Random(seed).sample(pool, group.size)
+        method = "random"
+    for expert in chosen:
+        db.session.add(GroupExpert(group_id=group.id, expert_id=expert.id, how=method))
+    drawn = ExpertDraw(group_id=group.id, drawn_by=user.id, drawn_by_name=user.first_name, method=method, seed=seed,
+                       candidates=json.dumps([[e.id, e.name] for e in pool], ensure_ascii=False),
+                       chosen=json.dumps([[e.id, e.name] for e in chosen], ensure_ascii=False))
+    db.session.add(drawn)
+    record("meeting.draw", f"group:{group.id}", after={"method": method, "seed": seed,
+                                                      "chosen": [e.id for e in chosen]})
+    db.session.commit()
+    return drawn
+
+
+def set_present(group: ReviewGroup, present_ids: set[int]) -> None:
+    _preparing(group.meeting)
+    for member in group.members:
+        member.present = member.expert_id in present_ids
+    db.session.commit()
+
+
+def quorum_of(members: int) -> int:
+    """At least REVIEW_QUORUM (2/3) of the group's experts."""
+    share = parse_threshold(current_app.config["REVIEW_QUORUM"])
+    return math.ceil(members * share - 1e-9)
+
+
+def open_meeting(meeting: Meeting) -> None:
+    """Open the meeting: every group has its experts, and enough of them present."""
+    _preparing(meeting)
+    groups = [g for g in meeting.groups if g.entries]
+    if not groups:
+        raise Refused("会议还没有分组的申报，不能开始")
+    for group in groups:
+        members = len(group.members)
+        present = sum(m.present for m in group.members)
+        if not members:
+            raise Refused(f"{group.name}尚未抽取专家，不能开始")
+        need = quorum_of(members)
+        if present < need:
+            raise Refused(f"{group.name}应到{members}人，实到{present}人，未达到法定人数{need}人，不能开始")
+    meeting.status = "open"
+    meeting.opened_at = datetime.now()
+    db.session.commit()
+
+
+# -- the expert's side ----------------------------------------------------------
+
+def expert_of(user) -> Expert | None:
+    return db.session.scalar(select(Expert).where(Expert.account_id == user.id))
+
+
+def membership(expert: Expert, declaration_id: int) -> tuple[ReviewGroup, GroupExpert] | None:
+    """The open group in which `expert` reviews the declaration, if not recused."""
+    row = db.session.execute(
+        select(ReviewGroup, GroupExpert).join(GroupExpert, GroupExpert.group_id == ReviewGroup.id)
+        .join(GroupDeclaration, GroupDeclaration.group_id == ReviewGroup.id)
+        .join(Declaration, Declaration.id == GroupDeclaration.declaration_id)
+        .where(GroupExpert.expert_id == expert.id, GroupDeclaration.declaration_id == declaration_id,
+               not_recused(GroupExpert.expert_id, Declaration.id, Declaration.unit_id))
+        .order_by(ReviewGroup.id.desc())).first()
+    return tuple(row) if row else None
+
+
+def recused(expert: Expert, declaration_id: int) -> bool:
+    declaration = db.session.get(Declaration, declaration_id)
+    if declaration is None:
+        return False
+    return bool(db.session.scalar(select(~not_recused(expert.id, declaration.id, declaration.unit_id))))
+
+
+def save_opinion(user, declaration_id: int, text: str, score: str = "") -> ReviewOpinion:
+    expert = expert_of(user)
+    found = membership(expert, declaration_id) if expert else None
+    if found is None:
+        raise Refused("您不是该申报评审组的专家，不能填写评审意见")
+    group, _ = found
+    if group.vote_closed_at is not None:
+        raise Refused("表决已结束，评审意见不能再修改")
+    text = (text or "").strip()
+    if not text:
+        raise Refused("请填写评审意见")
+    if len(text) > 2000:
+        raise Refused("评审意见不能超过2000字")
+    value = None
+    if (score or "").strip():
+        if not score.strip().isdigit() or not 0 <= int(score) <= 100:
+            raise Refused("评分须为0至100的整数")
+        value = int(score)
+    opinion = db.session.scalar(select(ReviewOpinion).where(
+        ReviewOpinion.group_id == group.id, ReviewOpinion.declaration_id == declaration_id,
+        ReviewOpinion.expert_id == expert.id))
+    if opinion is None:
+        opinion = ReviewOpinion(group_id=group.id, declaration_id=declaration_id, expert_id=expert.id, text=text)
+        db.session.add(opinion)
+    opinion.text, opinion.score = text, value
+    db.session.commit()
+    return opinion
+
+
+def own_opinion(expert: Expert, group: ReviewGroup, declaration_id: int) -> ReviewOpinion | None:
+    return db.session.scalar(select(ReviewOpinion).where(
+        ReviewOpinion.group_id == group.id, ReviewOpinion.declaration_id == declaration_id,
+        ReviewOpinion.expert_id == expert.id))
+
+
+def declare_conflict(user, declaration_id: int, reason: str) -> None:
+    """An expert declares a conflict: from now on recused from that declaration."""
+    expert = expert_of(user)
+    if expert is None or membership(expert, declaration_id) is None:
+        raise Refused("您不是该申报评审组的专家")
+    db.session.add(ExpertConflict(expert_id=expert.id, declaration_id=declaration_id,
+                                  reason=(reason or "本人申明回避").strip()[:200]))
+    db.session.commit()

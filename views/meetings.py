@@ -1,0 +1,232 @@
+"""The committee's 专家库 and 评审会议 (W9–W12): experts, meetings, 评审组,
+grouping, the recorded draw with recusal, attendance and quorum, closing the
+vote, the 表决结果 sheet and starting the 公示. Every rule lives in
+app/review/ (experts, meetings, voting, publicity); this only parses and shows."""
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import select
+
+from app.declaration.data import Conflict, lookups
+from app.platform.extensions import db
+from app.review import experts as pool_rules
+from app.review.meetings import (
+    Refused,
+    add_group,
+    candidates_for,
+    create_meeting,
+    draw,
+    group_of,
+    meeting_of,
+    open_meeting,
+    put_into_group,
+    quorum_of,
+    set_present,
+    waiting_declarations,
+)
+from app.review.publicity import candidates, publicity_end, publish
+from app.review.voting import close_vote
+from models import ExpertDraw, Meeting, Organisation, ReviewOpinion, TitleSeries
+from permissions.roles import COMMITTEE_ROLE
+from reports.pdf import render_pdf
+
+
+def _committee_only():
+    if COMMITTEE_ROLE not in g.user.role_names or not g.user.org_id:
+        abort(403)
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _ids(name: str) -> list[int]:
+    return [int(i) for i in request.form.getlist(name) if i.isdigit()]
+
+
+class MeetingView(BaseView):
+    route_base = "/meetings"
+    default_view = "index"
+    method_permission_name = {name: "meetings" for name in (
+        "index", "create", "experts", "expert_available", "show", "new_group", "assign", "draw_experts",
+        "presence", "open", "close", "publish_results", "results", "results_pdf")}
+
+    @expose("/", methods=["GET"])
+    @has_access
+    def index(self):
+        _committee_only()
+        meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == g.user.org_id)
+                                      .order_by(Meeting.held_on.desc())).all()
+        return self.render_template("committee/meetings.html", meetings=meetings, form=request.form, errors={},
+                                    threshold="2/3", today=date.today())
+
+    @expose("/new", methods=["POST"])
+    @has_access
+    def create(self):
+        _committee_only()
+        form = request.form
+        errors = {}
+        held_on = _date(form.get("held_on"))
+        year = form.get("year", "")
+        if held_on is None:
+            errors["held_on"] = "请选择会议日期"
+        if not (year.isdigit() and 2000 <= int(year) <= 2100):
+            errors["year"] = "申报年度应为4位年份"
+        if not errors:
+            try:
+                meeting = create_meeting(g.user, year=int(year), name=form.get("name"), held_on=held_on,
+                                         place=form.get("place"), threshold=form.get("threshold"))
+                flash("已创建评审会议", "success")
+                return redirect(url_for(".show", meeting_id=meeting.id))
+            except Refused as exc:
+                db.session.rollback()
+                errors["threshold" if "比例" in str(exc) else "name"] = str(exc)
+        meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == g.user.org_id)).all()
+        return self.render_template("committee/meetings.html", meetings=meetings, form=form, errors=errors,
+                                    threshold=form.get("threshold", ""), today=date.today()), 400
+
+    @expose("/experts", methods=["GET", "POST"])
+    @has_access
+    def experts(self):
+        _committee_only()
+        errors, created = {}, None
+        if request.method == "POST":
+            try:
+                created = pool_rules.add_expert(g.user, request.form)
+            except pool_rules.ExpertFormError as exc:
+                db.session.rollback()
+                errors = exc.errors
+        units = db.session.execute(select(Organisation.id, Organisation.name).where(
+            Organisation.kind == "unit", Organisation.active.is_(True)).order_by(Organisation.name)).all()
+        committee = db.session.get(Organisation, g.user.org_id)
+        return self.render_template(
+            "committee/experts.html", experts=pool_rules.pool(g.user.org_id), errors=errors, created=created,
+            form=request.form if errors else {}, units=units, series=committee.series,
+            all_series={s.code: s.name for s in db.session.scalars(select(TitleSeries))}), 400 if errors else 200
+
+    @expose("/experts/<int:expert_id>/available", methods=["POST"])
+    @has_access
+    def expert_available(self, expert_id):
+        _committee_only()
+        try:
+            pool_rules.set_available(g.user, expert_id, request.form.get("available") == "1")
+        except Refused as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".experts"))
+
+    @expose("/<int:meeting_id>")
+    @has_access
+    def show(self, meeting_id):
+        _committee_only()
+        meeting = meeting_of(g.user, meeting_id) or abort(404)
+        draws = {d.group_id: d for d in db.session.scalars(select(ExpertDraw).where(
+            ExpertDraw.group_id.in_([grp.id for grp in meeting.groups])))}
+        opinions = {}
+        for grp in meeting.groups:
+            if grp.vote_closed_at:   # opinions are shown once the vote closed
+                for o in db.session.scalars(select(ReviewOpinion).where(ReviewOpinion.group_id == grp.id)):
+                    opinions.setdefault(o.declaration_id, []).append(o)
+        return self.render_template(
+            "committee/meeting.html", meeting=meeting, waiting=waiting_declarations(meeting), draws=draws,
+            loads=json.loads, quorum=quorum_of, candidates_for=candidates_for, lookups=lookups(), opinions=opinions,
+            end=publicity_end(meeting), passed=candidates(meeting) if meeting.status == "voted" else [],
+            today=date.today(), committee=db.session.get(Organisation, g.user.org_id))
+
+    def _act(self, meeting_id, fn, done: str):
+        try:
+            fn()
+            flash(done, "success")
+        except Conflict as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        return redirect(url_for(".show", meeting_id=meeting_id))
+
+    @expose("/<int:meeting_id>/groups", methods=["POST"])
+    @has_access
+    def new_group(self, meeting_id):
+        _committee_only()
+        meeting = meeting_of(g.user, meeting_id) or abort(404)
+        size = request.form.get("size", "")
+        return self._act(meeting_id, lambda: add_group(
+            meeting, name=request.form.get("name"), series=request.form.get("series", ""),
+            major=request.form.get("major"), size=int(size) if size.isdigit() else 0), "已添加评审组")
+
+    @expose("/<int:meeting_id>/assign", methods=["POST"])
+    @has_access
+    def assign(self, meeting_id):
+        _committee_only()
+        meeting = meeting_of(g.user, meeting_id) or abort(404)
+        group_id = request.form.get("group", "")
+        group = group_of(g.user, int(group_id)) if group_id.isdigit() else None
+        if group is None or group.meeting_id != meeting.id:
+            flash("请选择评审组", "danger")
+            return redirect(url_for(".show", meeting_id=meeting_id))
+        return self._act(meeting_id, lambda: put_into_group(group, _ids("ids")), "已分入评审组")
+
+    @expose("/groups/<int:group_id>/draw", methods=["POST"])
+    @has_access
+    def draw_experts(self, group_id):
+        _committee_only()
+        group = group_of(g.user, group_id) or abort(404)
+        chosen = _ids("experts") if request.form.get("method") == "manual" else None
+        return self._act(group.meeting_id, lambda: draw(group, g.user, chosen_ids=chosen), "已抽取专家")
+
+    @expose("/groups/<int:group_id>/present", methods=["POST"])
+    @has_access
+    def presence(self, group_id):
+        _committee_only()
+        group = group_of(g.user, group_id) or abort(404)
+        return self._act(group.meeting_id, lambda: set_present(group, set(_ids("present"))), "已保存签到")
+
+    @expose("/<int:meeting_id>/open", methods=["POST"])
+    @has_access
+    def open(self, meeting_id):
+        _committee_only()
+        meeting = meeting_of(g.user, meeting_id) or abort(404)
+        return self._act(meeting_id, lambda: open_meeting(meeting), "会议已开始，专家可以投票")
+
+    @expose("/groups/<int:group_id>/close", methods=["POST"])
+    @has_access
+    def close(self, group_id):
+        _committee_only()
+        group = group_of(g.user, group_id) or abort(404)
+        return self._act(group.meeting_id, lambda: close_vote(g.user, group), "表决已结束，结果已记录")
+
+    @expose("/<int:meeting_id>/publish", methods=["POST"])
+    @has_access
+    def publish_results(self, meeting_id):
+        _committee_only()
+        meeting = meeting_of(g.user, meeting_id) or abort(404)
+        start = _date(request.form.get("start")) if request.form.get("start") else None
+        if request.form.get("start") and start is None:
+            flash("公示开始日期格式不正确", "danger")
+            return redirect(url_for(".show", meeting_id=meeting_id))
+        return self._act(meeting_id, lambda: publish(g.user, meeting, start), "已发布公示")
+
+    def _results(self, meeting_id) -> dict:
+        _committee_only()
+        meeting = meeting_of(g.user, meeting_id) or abort(404)
+        if not any(grp.vote_closed_at for grp in meeting.groups):
+            abort(404)
+        return {"meeting": meeting, "lookups": lookups(), "committee": db.session.get(Organisation, g.user.org_id),
+                "today": date.today()}
+
+    @expose("/<int:meeting_id>/results")
+    @has_access
+    def results(self, meeting_id):
+        return render_template("reports/vote_results.html", for_pdf=False, **self._results(meeting_id))
+
+    @expose("/<int:meeting_id>/results.pdf")
+    @has_access
+    def results_pdf(self, meeting_id):
+        context = self._results(meeting_id)
+        return send_file(io.BytesIO(render_pdf("reports/vote_results.html", **context)), mimetype="application/pdf",
+                         as_attachment=True, download_name=f"表决结果_{context['meeting'].name}.pdf")
