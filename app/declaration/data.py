@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+import uuid
 from datetime import date, datetime
 
-from flask import g
-from sqlalchemy import func, select
+from flask import current_app, g, has_app_context
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.platform.extensions import db
+from app.platform.kvstore import kv
 from models import (
     Attachment,
     Declaration,
@@ -43,8 +46,9 @@ def current_year() -> int:
     return open_year or today.year
 
 
-class Lookups:
-    """Dictionary entries and reference names, loaded once per request."""
+class Dictionaries:
+    """Dictionary entries and registry choices (~700 rows): read once per worker
+    and read again only after an administrator changed one (see `lookups`)."""
 
     def __init__(self):
         items = db.session.execute(
@@ -54,19 +58,19 @@ class Lookups:
         self.items: dict[str, list] = defaultdict(list)
         for kind, code, name, parent in items:
             self.items[kind].append((code, name, parent))
-        self.series = db.session.execute(
+        self.series = [tuple(r) for r in db.session.execute(
             select(TitleSeries.code, TitleSeries.name, TitleSeries.special_page)
-            .where(TitleSeries.active.is_(True)).order_by(TitleSeries.sort_order)).all()
+            .where(TitleSeries.active.is_(True)).order_by(TitleSeries.sort_order))]
         levels = db.session.execute(select(TitleLevel.id, TitleLevel.code, TitleLevel.name, TitleLevel.parent_id)
                                     .where(TitleLevel.active.is_(True)).order_by(TitleLevel.sort_order)).all()
         parents = {lv.parent_id for lv in levels if lv.parent_id}
         # Only the finest levels are chosen (正高级, 副高级, 中级, 助理级, 员级).
         self.levels = [(lv.code, lv.name) for lv in levels if lv.id not in parents]
-        self.titles = db.session.execute(
+        self.titles = [tuple(r) for r in db.session.execute(
             select(TitleName.code, TitleName.name, TitleSeries.code, TitleLevel.code)
             .join(TitleSeries, TitleName.series_id == TitleSeries.id)
             .join(TitleLevel, TitleName.level_id == TitleLevel.id)
-            .where(TitleName.active.is_(True)).order_by(TitleName.code)).all()
+            .where(TitleName.active.is_(True)).order_by(TitleName.code))]
         # code → name per kind, and title code → (series, level): built once, asked per cell
         self._names = {kind: {c: n for c, n, _ in entries} for kind, entries in self.items.items()}
         self._names.update({
@@ -75,9 +79,14 @@ class Lookups:
             "title_name": {t[0]: t[1] for t in self.titles},
         })
         self._title_attrs = {t[0]: (t[2], t[3]) for t in self.titles}
-        self._org_names: dict[int, str | None] = {}
+        self._options: dict[tuple[str, bool], list] = {}
 
     def options(self, kind: str, grouped: bool = False):
+        if (kind, grouped) not in self._options:
+            self._options[kind, grouped] = self._build_options(kind, grouped)
+        return self._options[kind, grouped]
+
+    def _build_options(self, kind: str, grouped: bool):
         if kind == "title_series":
             return [(None, [(c, n) for c, n, _ in self.series])]
         if kind == "title_level":
@@ -108,6 +117,18 @@ class Lookups:
     def special_page(self, series_code: str | None) -> str | None:
         return next((page for code, _, page in self.series if code == series_code), None)
 
+
+class Lookups:
+    """One request's lookups: the worker's dictionaries, and organisation names
+    read when first asked (units are renamed, so those are never kept longer)."""
+
+    def __init__(self, dictionaries: Dictionaries):
+        self.dictionaries = dictionaries
+        self._org_names: dict[int, str | None] = {}
+
+    def __getattr__(self, name):
+        return getattr(self.dictionaries, name)
+
     def ref_name(self, target: str, value: int) -> str:
         if target == "organisation":
             if value not in self._org_names:
@@ -120,9 +141,48 @@ class Lookups:
             Organisation.id == org_id, Organisation.kind == "unit", Organisation.active.is_(True))) is not None
 
 
+#: the kv-store key every worker compares with the version its dictionaries were read at
+DICTIONARY_VERSION_KEY = "dictionaries:version"
+DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName)
+
+
+def dictionaries() -> Dictionaries:
+    """The worker's dictionaries, read again when the shared version moved on
+    (another worker's administrator saved a change): one kv read per request."""
+    version = kv().get(DICTIONARY_VERSION_KEY) or "0"
+    cached_version, cached = current_app.extensions.get("dictionaries", (None, None))
+    if cached is None or cached_version != version:
+        cached = Dictionaries()
+        current_app.extensions["dictionaries"] = (version, cached)
+    return cached
+
+
+def dictionaries_changed() -> None:
+    """Tell every worker to read the dictionaries again (a new random version:
+    a lost or expired key also makes every worker read again)."""
+    kv().set(DICTIONARY_VERSION_KEY, uuid.uuid4().hex, 400 * 24 * 3600)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_dictionary_change(session, _context):
+    if any(isinstance(obj, DICTIONARY_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["dictionaries_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_dictionary_change(session):
+    if session.info.pop("dictionaries_changed", False) and has_app_context():
+        dictionaries_changed()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_dictionary_change(session):
+    session.info.pop("dictionaries_changed", None)
+
+
 def lookups() -> Lookups:
     if "lookups" not in g:
-        g.lookups = Lookups()
+        g.lookups = Lookups(dictionaries())
     return g.lookups
 
 
