@@ -32,7 +32,7 @@ def _visible_or_404(declaration_id: int) -> Declaration:
 
 
 def _context(declaration: Declaration) -> dict:
-    data = DeclarationData(declaration)
+    data = DeclarationData.read(declaration)
     if data.single("basic") is None:
         abort(404)
     lk = lookups()

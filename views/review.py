@@ -22,6 +22,7 @@ from flask import (
 )
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.declaration.data import Conflict, DeclarationData, lookups
 from app.platform.extensions import db
@@ -108,12 +109,13 @@ class ReviewView(BaseView):
     def show(self, declaration_id):
         _reviewers_only()
         declaration = _visible_or_404(declaration_id)
-        data = DeclarationData(declaration)
+        data = DeclarationData.read(declaration)   # every section in one statement, before the template
+        events = history(declaration)
         defence = db.session.scalar(select(DefenceArrangement).where(
             DefenceArrangement.declaration_id == declaration.id))
         return self.render_template(
             "review/show.html", data=data, declaration=declaration, lookups=lookups(), labels=STATUS_LABELS,
-            events=history(declaration), changes=latest_changes(declaration), steps=steps_for(declaration, g.user),
+            events=events, changes=latest_changes(declaration, events), steps=steps_for(declaration, g.user),
             sections=[s for p in data.pages() for s in [p, *p.children()]
                       if not s.parent or data.child_applies(s)], defence=defence)
 
@@ -243,8 +245,8 @@ def _reviewers_only():
 
 
 def _visible_or_404(declaration_id: int) -> Declaration:
-    declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
-                                                              visible_declarations(g.user)))
+    declaration = db.session.scalar(select(Declaration).options(joinedload(Declaration.applicant)).where(
+        Declaration.id == declaration_id, visible_declarations(g.user)))
     return declaration or abort(404)
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+import json
 import uuid
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, literal, literal_column, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,7 +30,7 @@ from models import (
     TitleSeries,
 )
 from models.identity import InvalidIdNumber, parse_id_number
-from models.registry import BY_KEY, Section, applicable_sections
+from models.registry import BY_KEY, SECTIONS, Section, applicable_sections
 from models.registry.fields import ChoiceField, Invalid, RowChoiceField
 from models.registry.rules import CheckContext
 
@@ -186,14 +188,83 @@ def lookups() -> Lookups:
     return g.lookups
 
 
+ATTACHMENT_KEY = "_attachment"
+
+
+def _tables() -> list[tuple[str, object]]:
+    return [(section.key, section.model.__table__) for section in SECTIONS] + [(ATTACHMENT_KEY, Attachment.__table__)]
+
+
+def _everything_of(declaration_id: int):
+    """One UNION ALL over every section table and the attachments: (key, the row as JSON)."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    parts = []
+    for key, table in _tables():
+        if postgres:
+            payload = func.to_json(literal_column(table.name))   # the whole row
+        else:
+            payload = func.json_object(*[part for c in table.c for part in (literal(c.name), c)])
+        parts.append(select(literal(key).label("k"), payload.label("j")).where(table.c.declaration_id == declaration_id))
+    return union_all(*parts)
+
+
+def _converters() -> dict[str, dict[str, object]]:
+    """Per table, how a JSON value becomes the column's Python value (dates come as text)."""
+    if not _CONVERTERS:
+        for key, table in _tables():
+            _CONVERTERS[key] = {c.name: _DECODE[type(c.type).__name__] for c in table.c
+                                if type(c.type).__name__ in _DECODE}
+    return _CONVERTERS
+
+
+_DECODE = {"Date": lambda v: date.fromisoformat(v[:10]), "DateTime": datetime.fromisoformat}
+_CONVERTERS: dict[str, dict[str, object]] = {}
+
+
+def _record(key: str, payload) -> SimpleNamespace:
+    values = json.loads(payload) if isinstance(payload, str) else payload
+    for name, decode in _converters()[key].items():
+        if values.get(name) is not None:
+            values[name] = decode(values[name])
+    return SimpleNamespace(**values)
+
+
 class DeclarationData:
-    """Everything of one declaration, each section loaded once when first asked."""
+    """Everything of one declaration. Pages that only read call `read()`: every
+    section and attachment in one statement, as plain read-only records, before
+    the template runs. Writers use the default: ORM objects, each section loaded
+    when first asked."""
 
     def __init__(self, declaration: Declaration):
         self.declaration = declaration
         self._single: dict[str, object] = {}
         self._rows: dict[str, list] = {}
         self._attachments: dict | None = None
+
+    @classmethod
+    def read(cls, declaration: Declaration) -> "DeclarationData":
+        data = cls(declaration)
+        if declaration.id is not None:
+            data._load_all()
+        return data
+
+    def _load_all(self) -> None:
+        rows: dict[str, list] = defaultdict(list)
+        self._attachments = defaultdict(list)
+        for key, payload in db.session.execute(_everything_of(self.declaration.id)):
+            record = _record(key, payload)
+            if key == ATTACHMENT_KEY:
+                self._attachments[(record.section, record.row_id, record.kind)].append(record)
+            else:
+                rows[key].append(record)
+        for section in SECTIONS:
+            found = rows.get(section.key, [])
+            if section.many:
+                self._rows[section.key] = sorted(found, key=lambda r: (r.position, r.id))
+            else:
+                self._single[section.key] = found[0] if found else None
+        for items in self._attachments.values():
+            items.sort(key=lambda a: a.id)
 
     def single(self, key: str):
         if key not in self._single:
