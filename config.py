@@ -108,6 +108,9 @@ class Config:
     SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
     SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 8)
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
+    # Speed (#13): an anonymous visitor's session is stored only on its first
+    # write (captcha, 已阅读协议) and lives this long without a request.
+    SESSION_ANONYMOUS_MINUTES = env_int("SESSION_ANONYMOUS_MINUTES", 15)
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
 

@@ -22,7 +22,7 @@ HEADINGS = {"teacher": "中小学教师申报专业技术资格情况简表", "h
 
 def print_context(declaration) -> dict | None:
     """Everything a printout template needs; None before 个人基本信息 exists."""
-    data = DeclarationData(declaration)
+    data = DeclarationData.read(declaration)
     if data.single("basic") is None:
         return None
     lk = lookups()

@@ -84,7 +84,7 @@ class DeclarationView(BaseView):
         if declaration is None:
             flash("请先填写并保存个人基本信息", "warning")
             return redirect(url_for(".page", key="basic"))
-        data = DeclarationData(declaration)
+        data = DeclarationData.read(declaration)   # every section in one statement, before the template
         section = self._page_or_404(data, key)
         if section.many:
             if request.method == "POST":
@@ -100,7 +100,7 @@ class DeclarationView(BaseView):
                 flash("保存成功", "success")
                 mark_saved(request.path)
                 return redirect(url_for(".page", key=key))
-            data = DeclarationData(declaration)
+            data = DeclarationData.read(declaration)
         return self._render_single(data, section, result)
 
     @expose("/<key>/new", methods=["GET", "POST"])

@@ -22,6 +22,7 @@ from flask import (
 )
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.declaration.data import Conflict, DeclarationData, lookups
 from app.platform.audit import record
@@ -29,7 +30,7 @@ from app.platform.extensions import db
 from app.platform.storage import storage
 from app.platform.web import is_local_path
 from app.review.history import history, latest_changes
-from app.review.lists import filtered_query
+from app.review.lists import declaration_years, filtered_count, filtered_query
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
 from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
@@ -51,10 +52,13 @@ SORTS = {
 }
 
 
+_FILTER_KEYS = ("status", "series", "level", "year", "unit")
+
+
 def _filters() -> dict:
     """Filter values from the query string (none of them personal data)."""
     args = request.args
-    out = {key: normalise_text(args.get(key))[:20] for key in ("status", "series", "level", "year", "unit")}
+    out = {key: normalise_text(args.get(key))[:20] for key in _FILTER_KEYS}
     out["tab"] = args.get("tab") if args.get("tab") in ("waiting", "handled", "all") else "waiting"
     out["sort"] = args.get("sort") if args.get("sort") in SORTS else "submitted"
     out["desc"] = args.get("desc", "1") == "1"
@@ -76,23 +80,25 @@ class ReviewView(BaseView):
         f = _filters()
         search = session.get("review_search", "")
         stmt = filtered_query(g.user, f, search)
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        page = max(1, request.args.get("page", 1, type=int))
+        total = filtered_count(g.user, f, search)
+        page = max(1, min(request.args.get("page", 1, type=int), 100_000))
         order = SORTS[f["sort"]]
         rows = db.session.execute(stmt.order_by(order.desc() if f["desc"] else order.asc(), Declaration.id.desc())
                                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-        waiting = db.session.scalar(select(func.count(Declaration.id)).where(visible_declarations(g.user),
-                                                                            waiting_for(g.user)))
-        units = db.session.execute(select(Organisation.id, Organisation.name).where(
-            Organisation.id.in_(select(Declaration.unit_id).where(visible_declarations(g.user))))
-            .order_by(Organisation.name)).all()
+        # the 待处理 count: the list's own total when it shows exactly that queue
+        plain_queue = f["tab"] == "waiting" and not search and not any(f[k] for k in _FILTER_KEYS)
+        waiting = total if plain_queue else db.session.scalar(
+            select(func.count()).select_from(Declaration).where(visible_declarations(g.user), waiting_for(g.user)))
+        # the unit filter is a fuzzy search (as on 个人基本信息); only the chosen unit's name is read
+        unit_name = db.session.scalar(select(Organisation.name).where(Organisation.id == int(f["unit"]))) \
+            if f["unit"].isdigit() and len(f["unit"]) <= 9 else None
         bulk_steps = sorted({(s.action, s.label) for s in STEPS if s.role in g.user.role_names
                              and s.role != "申报人" and not s.reason})
         return self.render_template(
             "review/list.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), f=f,
-            search=search, waiting=waiting, units=units, labels=STATUS_LABELS, lookups=lookups(),
+            search=search, waiting=waiting, unit_name=unit_name, labels=STATUS_LABELS, lookups=lookups(),
             mask=mask_id_number, bulk_steps=bulk_steps, is_committee=COMMITTEE_ROLE in g.user.role_names,
-            years=_years())
+            years=declaration_years())
 
     @expose("/search", methods=["POST"])
     @has_access
@@ -111,12 +117,13 @@ class ReviewView(BaseView):
         if sees_full_identifiers(g.user):
             record("pii.view", f"declaration:{declaration.id}")
             db.session.commit()
-        data = DeclarationData(declaration)
+        data = DeclarationData.read(declaration)   # every section in one statement, before the template
+        events = history(declaration)
         defence = db.session.scalar(select(DefenceArrangement).where(
             DefenceArrangement.declaration_id == declaration.id))
         return self.render_template(
             "review/show.html", data=data, declaration=declaration, lookups=lookups(), labels=STATUS_LABELS,
-            events=history(declaration), changes=latest_changes(declaration), steps=steps_for(declaration, g.user),
+            events=events, changes=latest_changes(declaration, events), steps=steps_for(declaration, g.user),
             sections=[s for p in data.pages() for s in [p, *p.children()]
                       if not s.parent or data.child_applies(s)], defence=defence)
 
@@ -174,7 +181,7 @@ class ReviewView(BaseView):
         f = _filters()
         search = session.get("review_search", "")
         stmt = filtered_query(g.user, f, search)
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        total = filtered_count(g.user, f, search)
         record("export.list", "declaration", after={"rows": total, "filters": {k: v for k, v in f.items() if v},
                                                      "search": bool(search)})
         db.session.commit()
@@ -277,8 +284,8 @@ def _reviewers_only():
 
 
 def _visible_or_404(declaration_id: int) -> Declaration:
-    declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
-                                                              visible_declarations(g.user)))
+    declaration = db.session.scalar(select(Declaration).options(joinedload(Declaration.applicant)).where(
+        Declaration.id == declaration_id, visible_declarations(g.user)))
     return declaration or abort(404)
 
 
@@ -295,9 +302,4 @@ def _due(action: str):
 
 def _label(action: str) -> str:
     return next((s.label for s in STEPS if s.action == action), "处理")
-
-
-def _years():
-    return [y for (y,) in db.session.execute(select(Declaration.year).where(visible_declarations(g.user))
-                                             .distinct().order_by(Declaration.year.desc()))]
 

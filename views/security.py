@@ -4,6 +4,8 @@ JSON login under the same rules, and only the admin screens we use."""
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
@@ -37,6 +39,17 @@ class SecurityManager(FabSecurityManager):
         if password_error(password):
             raise ValueError(password_error(password))
         set_password_by_administrator(self.get_user_by_id(userid), password)
+
+    def load_user(self, pk):
+        # Every signed-in request: the account with its roles, groups and
+        # organisation in one statement (Flask-Login keeps it for the request).
+        model = self.user_model
+        if not str(pk).isdigit() or len(str(pk)) > 9:
+            return None
+        user = self.session.execute(
+            select(model).options(joinedload(model.roles), joinedload(model.groups), joinedload(model.org))
+            .where(model.id == int(pk))).unique().scalar_one_or_none()
+        return user if user is not None and user.is_active else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):
         # A token issued before the last password change is worthless, like

@@ -5,10 +5,19 @@ The cookie carries only a random id; the data lives in the key-value store
 or resetting a password deletes the stored session and every copy of the
 old cookie becomes useless (ASVS V3.3). Sessions are indexed by user, so
 all sessions of an account can be ended at once.
+
+An anonymous visitor who only reads (the login page, the public check) gets
+no stored session: the cookie carries a fresh random id and the CSRF token is
+derived from that id with the secret key, so the login form works without
+anything written. A session is stored on its first real write (the captcha
+answer, 已阅读协议, a flash message, signing in); an anonymous one lives
+`SESSION_ANONYMOUS_MINUTES`, a signed-in one `SESSION_IDLE_MINUTES`.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
 import secrets
 import time
 
@@ -22,6 +31,11 @@ from app.platform.kvstore import STORE_ERRORS, kv
 
 log = logging.getLogger(__name__)
 PREFIX = "session:"
+CSRF_KEY = "csrf_token"  # Flask-WTF's key in the session
+# what an anonymous read may put in its session without it being stored: the
+# CSRF token derived from the id, and Flask-Login's "not fresh" mark
+DERIVED_KEYS = {CSRF_KEY, "_fresh"}
+SID_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 # Flask's own session serializer: keeps tuples, Markup, dates and lazy strings.
 serializer = TaggedJSONSerializer()
 
@@ -65,7 +79,7 @@ class ServerSessionInterface(SessionInterface):
 
     def _open(self, app, request):
         sid = request.cookies.get(self.get_cookie_name(app))
-        if sid and len(sid) <= 128:
+        if sid and SID_RE.fullmatch(sid):
             raw = kv().get(_key(sid))
             if raw is not None:
                 data = serializer.loads(raw)
@@ -74,9 +88,18 @@ class ServerSessionInterface(SessionInterface):
                 if now - created < app.config["SESSION_ABSOLUTE_HOURS"] * 3600:
                     session = self.session_class(data, sid=sid)
                     session.touch_due = now - data.get("_seen", 0) > 60
+                    session.stored = True
                     return session
                 kv().delete(_key(sid))
-        return self.session_class(new=True)
+                sid = None  # an expired signed-in session's id is not reused
+        else:
+            sid = None
+        # Nothing stored: an anonymous visitor, known only by the cookie's id.
+        session = self.session_class(new=True, sid=sid or secrets.token_urlsafe(32))
+        session.cookie_due = sid is None
+        dict.__setitem__(session, CSRF_KEY, _derived_csrf(app, session.sid))
+        session.stored = False
+        return session
 
     def save_session(self, app, session, response):
         if getattr(session, "store_down", False):
@@ -90,15 +113,24 @@ class ServerSessionInterface(SessionInterface):
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
+        stored = getattr(session, "stored", False)
         if not session:
             if session.sid and session.modified:
-                kv().delete(_key(session.sid))
+                if stored:
+                    kv().delete(_key(session.sid))
                 response.delete_cookie(name, domain=domain, path=path)
+            return
+        if not stored and not session.rotate and set(session) <= DERIVED_KEYS:
+            # an anonymous read: nothing to store; the cookie only carries the id
+            if getattr(session, "cookie_due", False):
+                self._set_cookie(app, session, response)
             return
         if not (session.modified or session.new or getattr(session, "touch_due", False) or session.rotate):
             return
+        derived = {_derived_csrf(app, session.sid)} if session.sid else set()
         if session.rotate and session.sid:
-            kv().delete(_key(session.sid))
+            if stored:
+                kv().delete(_key(session.sid))
             session.sid = None
         if not session.sid:
             session.sid = secrets.token_urlsafe(32)
@@ -106,8 +138,19 @@ class ServerSessionInterface(SessionInterface):
         data = dict(session)
         data.setdefault("_created", now)
         data["_seen"] = now
-        ttl = app.config["SESSION_IDLE_MINUTES"] * 60
+        signed_in = "_user_id" in data
+        ttl = app.config["SESSION_IDLE_MINUTES" if signed_in else "SESSION_ANONYMOUS_MINUTES"] * 60
+        if signed_in and data.get(CSRF_KEY) in derived:
+            # signed in: the token is no longer derivable from an id a cookie once showed
+            data[CSRF_KEY] = secrets.token_hex(20)
         kv().set(_key(session.sid), serializer.dumps(data), ttl, owner=_owner(data))
+        session.stored = True
+        self._set_cookie(app, session, response)
+
+    def _set_cookie(self, app, session, response):
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
         response.set_cookie(
             name,
             session.sid,
@@ -118,6 +161,11 @@ class ServerSessionInterface(SessionInterface):
             path=path,
         )
         response.vary.add("Cookie")
+
+
+def _derived_csrf(app, sid: str) -> str:
+    key = app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"csrf:" + sid.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def _owner(data: dict) -> str | None:

@@ -6,14 +6,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+import json
+import uuid
 from datetime import date, datetime
+from types import SimpleNamespace
 
-from flask import g
-from sqlalchemy import func, select
+from flask import current_app, g, has_app_context
+from sqlalchemy import event, func, literal, literal_column, select, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.platform.extensions import db
+from app.platform.kvstore import kv
 from models import (
     Attachment,
     Declaration,
@@ -25,7 +30,7 @@ from models import (
     TitleSeries,
 )
 from models.identity import InvalidIdNumber, parse_id_number
-from models.registry import BY_KEY, Section, applicable_sections
+from models.registry import BY_KEY, SECTIONS, Section, applicable_sections
 from models.registry.fields import ChoiceField, Invalid, RowChoiceField
 from models.registry.rules import CheckContext
 
@@ -75,8 +80,9 @@ def year_window(year: int | None = None) -> YearWindow:
     return YearWindow(year, row.opens_on if row else None, row.closes_on if row else None, date.today())
 
 
-class Lookups:
-    """Dictionary entries and reference names, loaded once per request."""
+class Dictionaries:
+    """Dictionary entries and registry choices (~700 rows): read once per worker
+    and read again only after an administrator changed one (see `lookups`)."""
 
     def __init__(self):
         items = db.session.execute(
@@ -86,19 +92,19 @@ class Lookups:
         self.items: dict[str, list] = defaultdict(list)
         for kind, code, name, parent in items:
             self.items[kind].append((code, name, parent))
-        self.series = db.session.execute(
+        self.series = [tuple(r) for r in db.session.execute(
             select(TitleSeries.code, TitleSeries.name, TitleSeries.special_page)
-            .where(TitleSeries.active.is_(True)).order_by(TitleSeries.sort_order)).all()
+            .where(TitleSeries.active.is_(True)).order_by(TitleSeries.sort_order))]
         levels = db.session.execute(select(TitleLevel.id, TitleLevel.code, TitleLevel.name, TitleLevel.parent_id)
                                     .where(TitleLevel.active.is_(True)).order_by(TitleLevel.sort_order)).all()
         parents = {lv.parent_id for lv in levels if lv.parent_id}
         # Only the finest levels are chosen (正高级, 副高级, 中级, 助理级, 员级).
         self.levels = [(lv.code, lv.name) for lv in levels if lv.id not in parents]
-        self.titles = db.session.execute(
+        self.titles = [tuple(r) for r in db.session.execute(
             select(TitleName.code, TitleName.name, TitleSeries.code, TitleLevel.code)
             .join(TitleSeries, TitleName.series_id == TitleSeries.id)
             .join(TitleLevel, TitleName.level_id == TitleLevel.id)
-            .where(TitleName.active.is_(True)).order_by(TitleName.code)).all()
+            .where(TitleName.active.is_(True)).order_by(TitleName.code))]
         # code → name per kind, and title code → (series, level): built once, asked per cell
         self._names = {kind: {c: n for c, n, _ in entries} for kind, entries in self.items.items()}
         self._names.update({
@@ -107,9 +113,14 @@ class Lookups:
             "title_name": {t[0]: t[1] for t in self.titles},
         })
         self._title_attrs = {t[0]: (t[2], t[3]) for t in self.titles}
-        self._org_names: dict[int, str | None] = {}
+        self._options: dict[tuple[str, bool], list] = {}
 
     def options(self, kind: str, grouped: bool = False):
+        if (kind, grouped) not in self._options:
+            self._options[kind, grouped] = self._build_options(kind, grouped)
+        return self._options[kind, grouped]
+
+    def _build_options(self, kind: str, grouped: bool):
         if kind == "title_series":
             return [(None, [(c, n) for c, n, _ in self.series])]
         if kind == "title_level":
@@ -140,6 +151,18 @@ class Lookups:
     def special_page(self, series_code: str | None) -> str | None:
         return next((page for code, _, page in self.series if code == series_code), None)
 
+
+class Lookups:
+    """One request's lookups: the worker's dictionaries, and organisation names
+    read when first asked (units are renamed, so those are never kept longer)."""
+
+    def __init__(self, dictionaries: Dictionaries):
+        self.dictionaries = dictionaries
+        self._org_names: dict[int, str | None] = {}
+
+    def __getattr__(self, name):
+        return getattr(self.dictionaries, name)
+
     def ref_name(self, target: str, value: int) -> str:
         if target == "organisation":
             if value not in self._org_names:
@@ -152,20 +175,128 @@ class Lookups:
             Organisation.id == org_id, Organisation.kind == "unit", Organisation.active.is_(True))) is not None
 
 
+#: the kv-store key every worker compares with the version its dictionaries were read at
+DICTIONARY_VERSION_KEY = "dictionaries:version"
+DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName)
+
+
+def dictionaries() -> Dictionaries:
+    """The worker's dictionaries, read again when the shared version moved on
+    (another worker's administrator saved a change): one kv read per request."""
+    version = kv().get(DICTIONARY_VERSION_KEY) or "0"
+    cached_version, cached = current_app.extensions.get("dictionaries", (None, None))
+    if cached is None or cached_version != version:
+        cached = Dictionaries()
+        current_app.extensions["dictionaries"] = (version, cached)
+    return cached
+
+
+def dictionaries_changed() -> None:
+    """Tell every worker to read the dictionaries again (a new random version:
+    a lost or expired key also makes every worker read again)."""
+    kv().set(DICTIONARY_VERSION_KEY, uuid.uuid4().hex, 400 * 24 * 3600)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_dictionary_change(session, _context):
+    if any(isinstance(obj, DICTIONARY_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["dictionaries_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_dictionary_change(session):
+    if session.info.pop("dictionaries_changed", False) and has_app_context():
+        dictionaries_changed()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_dictionary_change(session):
+    session.info.pop("dictionaries_changed", None)
+
+
 def lookups() -> Lookups:
     if "lookups" not in g:
-        g.lookups = Lookups()
+        g.lookups = Lookups(dictionaries())
     return g.lookups
 
 
+ATTACHMENT_KEY = "_attachment"
+
+
+def _tables() -> list[tuple[str, object]]:
+    return [(section.key, section.model.__table__) for section in SECTIONS] + [(ATTACHMENT_KEY, Attachment.__table__)]
+
+
+def _everything_of(declaration_id: int):
+    """One UNION ALL over every section table and the attachments: (key, the row as JSON)."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    parts = []
+    for key, table in _tables():
+        if postgres:
+            payload = func.to_json(literal_column(table.name))   # the whole row
+        else:
+            payload = func.json_object(*[part for c in table.c for part in (literal(c.name), c)])
+        parts.append(select(literal(key).label("k"), payload.label("j")).where(table.c.declaration_id == declaration_id))
+    return union_all(*parts)
+
+
+def _converters() -> dict[str, dict[str, object]]:
+    """Per table, how a JSON value becomes the column's Python value (dates come as text)."""
+    if not _CONVERTERS:
+        for key, table in _tables():
+            _CONVERTERS[key] = {c.name: _DECODE[type(c.type).__name__] for c in table.c
+                                if type(c.type).__name__ in _DECODE}
+    return _CONVERTERS
+
+
+_DECODE = {"Date": lambda v: date.fromisoformat(v[:10]), "DateTime": datetime.fromisoformat}
+_CONVERTERS: dict[str, dict[str, object]] = {}
+
+
+def _record(key: str, payload) -> SimpleNamespace:
+    values = json.loads(payload) if isinstance(payload, str) else payload
+    for name, decode in _converters()[key].items():
+        if values.get(name) is not None:
+            values[name] = decode(values[name])
+    return SimpleNamespace(**values)
+
+
 class DeclarationData:
-    """Everything of one declaration, each section loaded once when first asked."""
+    """Everything of one declaration. Pages that only read call `read()`: every
+    section and attachment in one statement, as plain read-only records, before
+    the template runs. Writers use the default: ORM objects, each section loaded
+    when first asked."""
 
     def __init__(self, declaration: Declaration):
         self.declaration = declaration
         self._single: dict[str, object] = {}
         self._rows: dict[str, list] = {}
         self._attachments: dict | None = None
+
+    @classmethod
+    def read(cls, declaration: Declaration) -> "DeclarationData":
+        data = cls(declaration)
+        if declaration.id is not None:
+            data._load_all()
+        return data
+
+    def _load_all(self) -> None:
+        rows: dict[str, list] = defaultdict(list)
+        self._attachments = defaultdict(list)
+        for key, payload in db.session.execute(_everything_of(self.declaration.id)):
+            record = _record(key, payload)
+            if key == ATTACHMENT_KEY:
+                self._attachments[(record.section, record.row_id, record.kind)].append(record)
+            else:
+                rows[key].append(record)
+        for section in SECTIONS:
+            found = rows.get(section.key, [])
+            if section.many:
+                self._rows[section.key] = sorted(found, key=lambda r: (r.position, r.id))
+            else:
+                self._single[section.key] = found[0] if found else None
+        for items in self._attachments.values():
+            items.sort(key=lambda a: a.id)
 
     def single(self, key: str):
         if key not in self._single:

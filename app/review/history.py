@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from app.declaration.data import DeclarationData, lookups
 from app.platform.extensions import db
@@ -14,9 +15,12 @@ from models import Attachment, Declaration, ReviewEvent
 from models.registry import SECTIONS
 
 
-def history(declaration: Declaration) -> list[ReviewEvent]:
-    return list(db.session.scalars(select(ReviewEvent).where(ReviewEvent.declaration_id == declaration.id)
-                                   .order_by(ReviewEvent.id)))
+def history(declaration: Declaration, snapshots: bool = False) -> list[ReviewEvent]:
+    """The steps in order; the submissions' snapshots (large) only when asked."""
+    stmt = select(ReviewEvent).where(ReviewEvent.declaration_id == declaration.id).order_by(ReviewEvent.id)
+    if not snapshots:
+        stmt = stmt.options(defer(ReviewEvent.snapshot, raiseload=True))
+    return list(db.session.scalars(stmt))
 
 
 def snapshot_of(data: DeclarationData) -> dict:
@@ -86,8 +90,11 @@ def _row_text(row: dict) -> str:
     return "，".join(f"{k}：{v}" for k, v in row.items() if k != "_id" and v)
 
 
-def latest_changes(declaration: Declaration) -> list[Change] | None:
-    """Changes since the previous submission; None when there was only one."""
+def latest_changes(declaration: Declaration, events: list[ReviewEvent] | None = None) -> list[Change] | None:
+    """Changes since the previous submission; None when there was only one
+    (known without a query when the history is at hand)."""
+    if events is not None and sum(e.action == "submit" for e in events) < 2:
+        return None
     snapshots = db.session.scalars(select(ReviewEvent.snapshot).where(
         ReviewEvent.declaration_id == declaration.id, ReviewEvent.action == "submit")
         .order_by(ReviewEvent.id.desc()).limit(2)).all()

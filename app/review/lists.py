@@ -1,36 +1,67 @@
 """The reviewer's list as a query: what a role sees (the scope rule), which
-tab, filters and search. The list page, its export and the background
-export all use this one query, so an export holds what the list showed."""
+tab, filters and search. The list page, its count, its export and the
+background export all use these conditions, so an export holds what the list
+showed."""
 from __future__ import annotations
 
-from sqlalchemy import not_, or_, select
+import time
 
+from sqlalchemy import func, not_, or_, select
+
+from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS
 from models import Account, Declaration, Organisation
 from models.identity import normalise_id_number
 from permissions.scopes import visible_declarations, waiting_for
 
+#: how long a worker keeps the list of declaration years (a new year appears once a year)
+YEARS_SECONDS = 300
+_years: tuple[float, list[int]] = (0.0, [])
 
-def filtered_query(user, f: dict, search: str = ""):
-    stmt = (select(Declaration, Account, Organisation)
-            .join(Account, Account.id == Declaration.applicant_id)
-            .outerjoin(Organisation, Organisation.id == Declaration.unit_id)
-            .where(visible_declarations(user)))
+
+def _conditions(user, f: dict, search: str) -> list:
+    conditions = [visible_declarations(user)]
     if f["tab"] == "waiting":
-        stmt = stmt.where(waiting_for(user))
+        conditions.append(waiting_for(user))
     elif f["tab"] == "handled":
-        stmt = stmt.where(not_(waiting_for(user)))
+        conditions.append(not_(waiting_for(user)))
     if f["status"] in STATUS_LABELS:
-        stmt = stmt.where(Declaration.status == f["status"])
+        conditions.append(Declaration.status == f["status"])
     if f["series"]:
-        stmt = stmt.where(Declaration.series == f["series"])
+        conditions.append(Declaration.series == f["series"])
     if f["level"]:
-        stmt = stmt.where(Declaration.level == f["level"])
-    if f["year"].isdigit():
-        stmt = stmt.where(Declaration.year == int(f["year"]))
-    if f["unit"].isdigit():
-        stmt = stmt.where(Declaration.unit_id == int(f["unit"]))
+        conditions.append(Declaration.level == f["level"])
+    if f["year"].isdigit() and len(f["year"]) == 4:
+        conditions.append(Declaration.year == int(f["year"]))
+    if f["unit"].isdigit() and len(f["unit"]) <= 9:
+        conditions.append(Declaration.unit_id == int(f["unit"]))
     if search:
         found = normalise_id_number(search)
-        stmt = stmt.where(or_(Account.first_name.contains(search), Account.id_number == found))
-    return stmt
+        conditions.append(or_(Account.first_name.contains(search), Account.id_number == found))
+    return conditions
+
+
+def filtered_query(user, f: dict, search: str = ""):
+    return (select(Declaration, Account, Organisation)
+            .join(Account, Account.id == Declaration.applicant_id)
+            .outerjoin(Organisation, Organisation.id == Declaration.unit_id)
+            .where(*_conditions(user, f, search)))
+
+
+def filtered_count(user, f: dict, search: str = "") -> int:
+    """How many the list holds: counted on the declaration table alone (its
+    queue index answers it), joining the accounts only for a name search."""
+    stmt = select(func.count()).select_from(Declaration)
+    if search:
+        stmt = stmt.join(Account, Account.id == Declaration.applicant_id)
+    return db.session.scalar(stmt.where(*_conditions(user, f, search)))
+
+
+def declaration_years() -> list[int]:
+    """The years declarations exist for, newest first, kept per worker for a few minutes."""
+    global _years
+    loaded, years = _years
+    if time.monotonic() - loaded > YEARS_SECONDS:
+        years = list(db.session.scalars(select(Declaration.year).distinct().order_by(Declaration.year.desc())))
+        _years = (time.monotonic(), years)
+    return years

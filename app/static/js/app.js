@@ -63,3 +63,52 @@
     });
   }
 })();
+
+/* Unit pickers: a fuzzy search that fills a hidden id; typed text alone is never a unit. */
+(function () {
+  "use strict";
+  // 工作单位: only units found in the database (declaration page, reviewers' unit filter).
+  document.querySelectorAll(".unit-picker").forEach(function (picker) {
+    var hidden = picker.querySelector(".unit-id"), input = picker.querySelector(".unit-name");
+    var list = picker.querySelector(".unit-results"), timer = null;
+    function search() {
+      var q = input.value.trim();
+      if (!q) { list.hidden = true; return; }
+      fetch(picker.getAttribute("data-search-url") + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          list.innerHTML = "";
+          if (!data.results.length) {
+            var none = document.createElement("li");
+            none.className = "list-group-item text-muted";
+            none.textContent = "没有找到包含“" + q + "”的单位，请联系工作单位向主管部门申请建立";
+            list.appendChild(none);
+          }
+          data.results.forEach(function (unit) {
+            var item = document.createElement("li");
+            item.className = "list-group-item unit-option";
+            item.textContent = unit.name;
+            item.addEventListener("mousedown", function (e) {
+              e.preventDefault();
+              hidden.value = unit.id;
+              input.value = unit.name;
+              list.hidden = true;
+              hidden.dispatchEvent(new Event("change", { bubbles: true }));
+            });
+            list.appendChild(item);
+          });
+          list.hidden = false;
+        });
+    }
+    input.addEventListener("input", function () {
+      hidden.value = "";           // typed text is never a unit: choose from the list
+      clearTimeout(timer);
+      timer = setTimeout(search, 300);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); clearTimeout(timer); search(); }
+    });
+    input.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 150); });
+  });
+
+})();
