@@ -3,6 +3,8 @@ in one place, in menu order."""
 
 
 def register_views(appbuilder):
+    from flask import current_app
+
     from views.account import AccountView
     from views.attachments import AttachmentView
     from views.declaration import DeclarationView
@@ -12,6 +14,9 @@ def register_views(appbuilder):
     from views.review import ReviewView
     from views.settings import DeclarationYearView
     from views.verify import VerifyView
+    from views.api import ApiDocsView, CertificateApi, DeclarationApi, OpenApi
+    from views.notices import AnnouncementView, NoticeView, install_template_helpers
+    from views.statistics import StatisticsView
 
     appbuilder.add_view(
         DeclarationView, "个人信息申报", label="个人信息申报", icon="fa-file-alt", category="专业技术",
@@ -38,3 +43,17 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(PrintView)
     appbuilder.add_view_no_menu(VerifyView)
     appbuilder.add_view_no_menu(AccountView)
+    # statistics, announcements and help, the REST API and its documentation (#14)
+    appbuilder.add_view(
+        StatisticsView, "统计分析", label="统计分析", icon="fa-chart-bar", category="申报审核",
+    )
+    appbuilder.add_view(
+        AnnouncementView, "通知公告", label="通知公告", icon="fa-bullhorn", category="单位管理",
+    )
+    appbuilder.add_link("帮助", href="/notices/help", label="帮助", icon="fa-question-circle")
+    appbuilder.add_view_no_menu(NoticeView)
+    appbuilder.add_view_no_menu(ApiDocsView)
+    appbuilder.add_api(DeclarationApi)
+    appbuilder.add_api(CertificateApi)
+    appbuilder.add_api(OpenApi)
+    install_template_helpers(current_app)

@@ -24,6 +24,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
 
 from app.declaration.data import Conflict, DeclarationData, lookups
+from app.insight.time_limits import waiting_marks
 from app.platform.extensions import db
 from app.platform.storage import storage
 from app.review.history import history, latest_changes
@@ -88,7 +89,7 @@ class ReviewView(BaseView):
             "review/list.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), f=f,
             search=search, waiting=waiting, units=units, labels=STATUS_LABELS, lookups=lookups(),
             mask=mask_id_number, bulk_steps=bulk_steps, is_committee=COMMITTEE_ROLE in g.user.role_names,
-            years=_years())
+            years=_years(), waits=waiting_marks([r[0] for r in rows]))
 
     @expose("/search", methods=["POST"])
     @has_access
