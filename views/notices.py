@@ -10,7 +10,7 @@ from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.declaration.data import lookups
@@ -78,9 +78,11 @@ class AnnouncementView(ChineseFormsMixin, ModelView):
     add_form_extra_fields = edit_form_extra_fields = {
         "series": SelectField("适用系列", choices=_series_choices, validators=[Optional()],
                               description="选择系列时，仅该系列的申报人在首页看到"),
+        # a plain checkbox: FAB would make a NOT NULL boolean "required", refusing an unticked box
+        "pinned": BooleanField("置顶", description="置顶的公告排在最前"),
         "attachment": FileField("附件（PDF、JPG或PNG，10MB以内）", validators=[policy_file]),
     }
-    description_columns = {"unpublish_on": "含当天；留空表示一直显示", "pinned": "置顶的公告排在最前"}
+    description_columns = {"unpublish_on": "含当天；留空表示一直显示"}
     formatters_columns = {
         "series": lambda v: lookups().name("title_series", v) if v else "全部系列",
         "unpublish_on": lambda v: v or "—",
