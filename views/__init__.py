@@ -14,7 +14,7 @@ def register_views(appbuilder):
     from views.review import ReviewView
     from views.settings import DeclarationYearView
     from views.verify import VerifyView
-    from views.api import ApiDocsView, CertificateApi, DeclarationApi, OpenApi
+    from views.api import ApiDocsView, CertificateApi, DeclarationApi, OpenApi, install_token_errors
     from views.notices import AnnouncementView, NoticeView, install_template_helpers
     from views.statistics import StatisticsView
 
@@ -57,3 +57,4 @@ def register_views(appbuilder):
     appbuilder.add_api(CertificateApi)
     appbuilder.add_api(OpenApi)
     install_template_helpers(current_app)
+    install_token_errors(appbuilder.sm)

@@ -25,6 +25,13 @@ from views.verify import find_certificate
 ACTIONS = sorted({"approve", "return", "receive", "pass", "fail"})
 
 
+class LocalDateTime(fields.DateTime):
+    """Times are stored naive in the server's local time; RFC 3339 wants the offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(value.astimezone() if value is not None else None, attr, obj, **kwargs)
+
+
 class DeclarationQuery(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
@@ -50,7 +57,7 @@ class DeclarationOut(Schema):
     unit = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
     committee = fields.String(allow_none=True)
-    submitted_at = fields.DateTime(allow_none=True)
+    submitted_at = LocalDateTime(allow_none=True)
     certificate_no = fields.String(allow_none=True)
     version = fields.Integer(required=True)
 
@@ -78,7 +85,7 @@ class EventOut(Schema):
     actor_name = fields.String(required=True)
     org_name = fields.String(required=True)
     opinion = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = LocalDateTime(required=True)
 
 
 class HistoryOut(Schema):
@@ -359,3 +366,18 @@ class ApiDocsView(BaseView):
                                     spec_url=url_for("OpenApi.get", version="v1"))
 
 
+
+
+def install_token_errors(security_manager) -> None:
+    """A missing, malformed, expired or revoked token answers 401 with a
+    message, like every other refusal of the API (not flask-jwt-extended's 422)."""
+    jwt = security_manager.jwt_manager
+
+    def refused(*_args):
+        return {"message": "令牌无效或已过期，请重新登录"}, 401
+
+    jwt.invalid_token_loader(refused)
+    jwt.unauthorized_loader(refused)
+    jwt.expired_token_loader(refused)
+    jwt.revoked_token_loader(refused)
+    jwt.user_lookup_error_loader(refused)
