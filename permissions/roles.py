@@ -82,6 +82,27 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, list[str]]]] = {
 #: the audit trail is not the system administrator's to read (三员分立)
 AUDITOR_ONLY = [("AuditView", "can_list"), ("AuditView", "can_export"), ("审计日志", "menu_access"),
                 ("安全审计", "menu_access")]
+# 统计分析, 我的消息 for reviewers (time-limit reminders), the REST API and its
+# documentation for every reviewer; 通知公告 for the title office (#14)
+_INSIGHT = [
+    ("StatisticsView", ["can_statistics"]),
+    ("统计分析", ["menu_access"]),
+    ("MessageView", ["can_index"]),
+    ("我的消息", ["menu_access"]),
+    ("DeclarationApi", ["can_get", "can_post"]),
+    ("OpenApi", ["can_get"]),
+    ("ApiDocsView", ["can_docs"]),
+    ("专业技术", ["menu_access"]),
+]
+_NOTICES = [
+    ("AnnouncementView", ["can_list", "can_show", "can_add", "can_edit", "can_delete"]),
+    ("通知公告", ["menu_access"]),
+]
+for _role in (UNIT_ROLE, DEPARTMENT_ROLE, COMMITTEE_ROLE, OFFICE_ROLE):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + _INSIGHT
+ROLE_PERMISSIONS[OFFICE_ROLE] = ROLE_PERMISSIONS[OFFICE_ROLE] + _NOTICES
+for _role in (APPLICANT_ROLE, UNIT_ROLE, DEPARTMENT_ROLE, COMMITTEE_ROLE, OFFICE_ROLE):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] + [("帮助", ["menu_access"])]
 
 #: the administrator role receives every permission; these belong to the
 #: applicant's own pages and are taken away from it (administrators do not declare)

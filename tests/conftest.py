@@ -90,6 +90,8 @@ WIPE = [
     "DELETE FROM certificate_counter",
     "DELETE FROM declaration_year",
     "DELETE FROM export_job",
+    "DELETE FROM announcement",
+    "DELETE FROM step_time_limit",
     *[f"DELETE FROM {section.table}" for section in SECTIONS],
     "DELETE FROM declaration",
     "DELETE FROM ab_user_role",

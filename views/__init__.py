@@ -3,6 +3,8 @@ in one place, in menu order."""
 
 
 def register_views(appbuilder):
+    from flask import current_app
+
     from views.account import AccountView
     from views.audit import AuditView
     from views.attachments import AttachmentView
@@ -16,6 +18,9 @@ def register_views(appbuilder):
     from views.review import ReviewView
     from views.settings import DeclarationYearView
     from views.verify import VerifyView
+    from views.api import ApiDocsView, CertificateApi, DeclarationApi, OpenApi, install_token_errors
+    from views.notices import AnnouncementView, NoticeView, install_template_helpers
+    from views.statistics import StatisticsView
 
     appbuilder.add_view(
         DeclarationView, "个人信息申报", label="个人信息申报", icon="fa-file-alt", category="专业技术",
@@ -61,6 +66,21 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(AccountView)
     # The manual's path: 专业技术 → 职称管理 → 个人信息申报 (FAB menus have two levels; the template draws the third).
     nest_menu(appbuilder, "专业技术", "职称管理", ("个人信息申报",))
+    # statistics, announcements and help, the REST API and its documentation (#14)
+    appbuilder.add_view(
+        StatisticsView, "统计分析", label="统计分析", icon="fa-chart-bar", category="申报审核",
+    )
+    appbuilder.add_view(
+        AnnouncementView, "通知公告", label="通知公告", icon="fa-bullhorn", category="单位管理",
+    )
+    appbuilder.add_link("帮助", href="/notices/help", label="帮助", icon="fa-question-circle")
+    appbuilder.add_view_no_menu(NoticeView)
+    appbuilder.add_view_no_menu(ApiDocsView)
+    appbuilder.add_api(DeclarationApi)
+    appbuilder.add_api(CertificateApi)
+    appbuilder.add_api(OpenApi)
+    install_template_helpers(current_app)
+    install_token_errors(appbuilder.sm)
 
 
 def nest_menu(appbuilder, category: str, group: str, names: tuple[str, ...]) -> None:

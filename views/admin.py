@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms import SelectField
-from wtforms.validators import ValidationError
+from wtforms.validators import NumberRange, ValidationError
 
 from app.data.organisations import OrganisationInUse, merge, merge_targets, tree, usage
 from app.platform.audit import record
@@ -27,6 +27,7 @@ from models import (
     DictItem,
     Organisation,
     SiteText,
+    StepTimeLimit,
     TitleLevel,
     TitleName,
     TitleSeries,
@@ -208,6 +209,23 @@ class SiteTextView(SecuredModelView):
     form_widget_args = {"body": {"rows": 20}}
 
 
+class StepTimeLimitView(SecuredModelView):
+    """处理时限: working days per review step (#14)."""
+    can_create = False
+    can_delete = False
+    column_list = ["status", "working_days"]
+    column_labels = {"status": "审核环节", "working_days": "处理时限（工作日）"}
+    column_formatters = {"status": lambda v, c, m, p: _status_label(m.status)}
+    form_columns = ["working_days"]
+    form_args = {"working_days": {"validators": [NumberRange(1, 365, "处理时限应为1至365个工作日")]}}
+
+
+def _status_label(status: str) -> str:
+    from app.review.workflow import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status)
+
+
 def init_admin(app) -> Admin:
     admin = Admin(
         app,
@@ -224,4 +242,5 @@ def init_admin(app) -> Admin:
     admin.add_view(TitleLevelView(TitleLevel, db, name="专业技术级别", category="字典", endpoint="fa_level"))
     admin.add_view(TitleNameView(TitleName, db, name="资格名称", category="字典", endpoint="fa_title"))
     admin.add_view(SiteTextView(SiteText, db, name="协议与文本", endpoint="fa_site_text"))
+    admin.add_view(StepTimeLimitView(StepTimeLimit, db, name="处理时限", endpoint="fa_step_time_limit"))
     return admin

@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from app.declaration.data import Conflict, DeclarationData, lookups
 from app.platform.audit import record
+from app.insight.time_limits import waiting_marks
 from app.platform.extensions import db
 from app.platform.storage import storage
 from app.platform.web import is_local_path
@@ -98,7 +99,7 @@ class ReviewView(BaseView):
             "review/list.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), f=f,
             search=search, waiting=waiting, unit_name=unit_name, labels=STATUS_LABELS, lookups=lookups(),
             mask=mask_id_number, bulk_steps=bulk_steps, is_committee=COMMITTEE_ROLE in g.user.role_names,
-            years=declaration_years())
+            years=declaration_years(), waits=waiting_marks([r[0] for r in rows]))
 
     @expose("/search", methods=["POST"])
     @has_access

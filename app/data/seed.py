@@ -83,5 +83,8 @@ def seed_dictionaries() -> dict[str, int]:
         db.session.add(SiteText(key="agreement", title=AGREEMENT_TITLE, body=AGREEMENT_BODY))
     if db.session.get(SiteText, "pledge") is None:
         db.session.add(SiteText(key="pledge", title=PLEDGE_TITLE, body=PLEDGE_BODY))
+    if db.session.get(SiteText, "help") is None:   # 帮助: question, answer, blank line (#14)
+        db.session.add(SiteText(key="help", title="帮助（常见问题）",
+                                body=(Path(__file__).parent / "help.txt").read_text(encoding="utf-8")))
     db.session.commit()
     return added

@@ -15,6 +15,7 @@ APP_PACKAGES = {
     "accounts": {"platform"},
     "declaration": {"platform"},
     "review": {"platform", "declaration"},
+    "insight": {"platform", "declaration", "review"},
 }
 # The application factory is the composition root: it alone wires the views in.
 COMPOSITION_ROOT = {"app", "app.cli"}

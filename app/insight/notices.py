@@ -1,0 +1,74 @@
+"""通知公告: which announcements are shown today, to whom; their policy file."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from app.platform.extensions import db
+from app.platform.storage import storage
+from models import Announcement, DeclarationYear
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: what a policy file may be, decided by its first bytes (never by its name)
+FILE_KINDS = {b"%PDF-": ".pdf", b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
+FILE_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
+
+
+def published(today: date | None = None):
+    """SQL condition: published today (both dates inclusive)."""
+    today = today or date.today()
+    return (Announcement.publish_on <= today) & or_(Announcement.unpublish_on.is_(None),
+                                                    Announcement.unpublish_on >= today)
+
+
+def current_announcements(series: str | None = None, everyone_only: bool = False, limit: int = 10):
+    """Announcements published today, pinned first, newest first. An
+    applicant sees those for everyone and those of their own series; the
+    login page (`everyone_only`) those for everyone."""
+    stmt = select(Announcement).where(published())
+    if everyone_only:
+        stmt = stmt.where(Announcement.series.is_(None))
+    elif series is not None:
+        stmt = stmt.where(or_(Announcement.series.is_(None), Announcement.series == series))
+    return db.session.scalars(stmt.order_by(Announcement.pinned.desc(), Announcement.publish_on.desc(),
+                                            Announcement.id.desc()).limit(limit)).all()
+
+
+def file_suffix(data: bytes) -> str | None:
+    return next((suffix for magic, suffix in FILE_KINDS.items() if data.startswith(magic)), None)
+
+
+def file_error(data: bytes) -> str | None:
+    if not data:
+        return "附件为空文件"
+    if len(data) > MAX_FILE_BYTES:
+        return "附件不能超过10MB"
+    if file_suffix(data) is None:
+        return "附件只能是PDF、JPG或PNG文件"
+    return None
+
+
+def store_file(announcement: Announcement, data: bytes, original_name: str) -> None:
+    """Keep the policy file under a server-made name (call file_error first)."""
+    key = uuid.uuid4().hex + file_suffix(data)
+    storage().save(key, data)
+    announcement.attachment_key = key
+    announcement.attachment_name = (original_name or "附件").replace("/", "_").replace("\\", "_")[-100:]
+
+
+def applicant_series(account_id: int) -> str | None:
+    """The series of this year's declaration (as saved on 个人基本信息), if any."""
+    from app.declaration.data import DeclarationData, find_declaration
+
+    declaration = find_declaration(account_id)
+    if declaration is None:
+        return None
+    basic = DeclarationData(declaration).single("basic")
+    return declaration.series or (basic.series if basic else None)
+
+
+def declaration_window(year: int | None = None) -> DeclarationYear | None:
+    """The 申报年度 setting of this year (the applicant's home shows it)."""
+    return db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == (year or date.today().year)))

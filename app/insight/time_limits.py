@@ -1,0 +1,139 @@
+"""Reviewer time limits: how long each declaration has waited at its step,
+in working days (Monday to Friday), which ones are overdue, and the daily
+reminder to the organisations that hold them."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, false, func, or_, select
+
+from app.platform.extensions import db
+from app.platform.jobs import task
+from app.review.notifications import deliver_notifications
+from app.review.workflow import STATUS_LABELS
+from models import Account, Declaration, Notification, ReviewEvent, StepTimeLimit
+from permissions.roles import COMMITTEE_ROLE, DEPARTMENT_ROLE, OFFICE_ROLE, UNIT_ROLE
+
+#: used for a step that has no row in step_time_limit
+DEFAULT_LIMITS = {"unit_review": 5, "dept_review": 5, "committee_receive": 5, "committee_review": 20,
+                  "office_review": 10}
+#: who holds a declaration at each step: the role and the declaration's column naming the organisation
+HOLDERS = {
+    "unit_review": (UNIT_ROLE, "unit_id"),
+    "dept_review": (DEPARTMENT_ROLE, "department_id"),
+    "committee_receive": (COMMITTEE_ROLE, "committee_id"),
+    "committee_review": (COMMITTEE_ROLE, "committee_id"),
+    "office_review": (OFFICE_ROLE, None),
+}
+
+
+def limits() -> dict[str, int]:
+    out = dict(DEFAULT_LIMITS)
+    out.update({s: d for s, d in db.session.execute(select(StepTimeLimit.status, StepTimeLimit.working_days))})
+    return out
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`."""
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    days = weeks * 5
+    for offset in range(1, rest + 1):
+        if (start + timedelta(days=offset)).weekday() < 5:
+            days += 1
+    return days
+
+
+def cutoff(days: int, today: date | None = None) -> datetime:
+    """A declaration that entered its step before this moment has waited more
+    than `days` working days by the end of `today`."""
+    day = today or date.today()
+    counted = 0
+    while counted < days:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
+    # entering on `day` itself still leaves exactly `days` working days
+    return datetime.combine(day, time.min)
+
+
+def entered_at():
+    """SQL: when the declaration entered its present state (its latest history row)."""
+    return (select(func.max(ReviewEvent.created_at)).where(ReviewEvent.declaration_id == Declaration.id)
+            .correlate(Declaration).scalar_subquery())
+
+
+def overdue_condition(today: date | None = None):
+    """SQL condition: waiting at a step for longer than that step's limit."""
+    entered = entered_at()
+    parts = [and_(Declaration.status == status, entered < cutoff(days, today))
+             for status, days in limits().items() if status in HOLDERS]
+    return or_(*parts) if parts else false()
+
+
+def overdue_by_holder(today: date | None = None) -> list[tuple[str, int | None, int]]:
+    """(step, organisation id or None for the title office, count) of overdue declarations."""
+    rows = []
+    for status, (_, column) in HOLDERS.items():
+        group = getattr(Declaration, column) if column else None
+        cols = [group] if group is not None else []
+        stmt = (select(*cols, func.count(Declaration.id))
+                .where(Declaration.status == status, overdue_condition(today)))
+        if cols:
+            stmt = stmt.group_by(group)
+        for row in db.session.execute(stmt):
+            count = row[-1]
+            if count:
+                rows.append((status, row[0] if cols else None, count))
+    return rows
+
+
+def _reviewers(role: str, org_id: int | None) -> list[Account]:
+    accounts = db.session.scalars(select(Account).where(Account.active.is_(True))).all() if org_id is None else \
+        db.session.scalars(select(Account).where(Account.active.is_(True), Account.org_id == org_id)).all()
+    return [a for a in accounts if role in a.role_names]
+
+
+@task("remind-overdue", every=timedelta(days=1))
+def remind_overdue(today: date | None = None) -> int:
+    """Tell every reviewer of an organisation holding overdue declarations, in
+    我的消息 and by SMS. Run daily; a second run on the same day adds nothing."""
+    today = today or date.today()
+    start = datetime.combine(today, time.min)
+    table = limits()
+    notified = set()
+    for status, org_id, count in overdue_by_holder(today):
+        role = HOLDERS[status][0]
+        text = (f"您所在机构有{count}条申报{STATUS_LABELS[status]}已超过处理时限"
+                f"（{table[status]}个工作日），请尽快处理。")
+        for account in _reviewers(role, org_id):
+            already = db.session.scalar(select(Notification.id).where(
+                Notification.account_id == account.id, Notification.text == text,
+                Notification.created_at >= start))
+            if already is None:
+                db.session.add(Notification(account_id=account.id, text=text))
+                notified.add(account.id)
+    db.session.commit()
+    for account_id in notified:
+        deliver_notifications(account_id)
+    return len(notified)
+
+
+def waiting_marks(declarations, today: date | None = None) -> dict[int, tuple[int, bool]]:
+    """For the list pages: declaration id → (working days waited, overdue?),
+    for those waiting at a step; one query for the whole page."""
+    ids = [d.id for d in declarations if d.status in HOLDERS]
+    if not ids:
+        return {}
+    since = dict(db.session.execute(select(ReviewEvent.declaration_id, func.max(ReviewEvent.created_at))
+                                    .where(ReviewEvent.declaration_id.in_(ids))
+                                    .group_by(ReviewEvent.declaration_id)).all())
+    table = limits()
+    today = today or date.today()
+    out = {}
+    for d in declarations:
+        if d.id in since and since[d.id] is not None:
+            days = working_days_between(since[d.id].date(), today)
+            out[d.id] = (days, days > table.get(d.status, 10 ** 6))
+    return out

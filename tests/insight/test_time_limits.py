@@ -1,0 +1,75 @@
+"""Reviewer time limits: working days, overdue marks in the list, the daily
+reminder in 我的消息 and by SMS, the overdue count in the statistics."""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.insight.time_limits import cutoff, remind_overdue, working_days_between
+from app.platform.extensions import db
+from app.platform.jobs import PERIODIC, TASKS
+from models import Account, Notification, StepTimeLimit
+from tests.conftest import login, outbox, page_text
+from tests.insight.world import place
+
+FRIDAY = date(2026, 11, 27)
+
+
+def test_working_days_skip_weekends():
+    assert working_days_between(date(2026, 11, 20), FRIDAY) == 5        # Fri → next Fri
+    assert working_days_between(date(2026, 11, 21), date(2026, 11, 23)) == 1   # Sat → Mon
+    assert working_days_between(FRIDAY, FRIDAY) == 0
+    assert cutoff(5, FRIDAY) == datetime(2026, 11, 20)
+    assert cutoff(1, date(2026, 11, 30)) == datetime(2026, 11, 27)    # Monday: one working day back is Friday
+
+
+def test_list_marks_overdue_and_shows_the_wait(app, client):
+    with app.app_context():
+        late = place(1, "unit_review", datetime.now() - timedelta(days=14))
+        fresh = place(2, "unit_review", datetime.now())
+        late_id, fresh_id = late.id, fresh.id
+    login(client, "baili_hr")
+    html = page_text(client.get("/review/?tab=waiting"))
+    late_row = html.split(f'id="declaration-{late_id}"')[1].split("</tr>")[0]
+    fresh_row = html.split(f'id="declaration-{fresh_id}"')[1].split("</tr>")[0]
+    assert "超期" in late_row and "个工作日" in late_row
+    assert "超期" not in fresh_row and "0个工作日" in fresh_row
+
+
+def test_a_longer_limit_set_by_the_administrator_clears_the_mark(app, client):
+    with app.app_context():
+        late = place(1, "unit_review", datetime.now() - timedelta(days=14))
+        db.session.add(StepTimeLimit(status="unit_review", working_days=30))
+        db.session.commit()
+        late_id = late.id
+    login(client, "baili_hr")
+    row = page_text(client.get("/review/?tab=waiting")).split(f'id="declaration-{late_id}"')[1].split("</tr>")[0]
+    assert "超期" not in row
+
+
+def test_daily_reminder_reaches_the_organisation_once_a_day(app, client):
+    assert "remind-overdue" in TASKS and PERIODIC["remind-overdue"] == timedelta(days=1)
+    with app.app_context():
+        place(1, "unit_review", datetime.now() - timedelta(days=14))
+        place(2, "unit_review", datetime.now() - timedelta(days=30))
+        place(3, "unit_review", datetime.now())   # in time: not counted
+        assert remind_overdue() == 1
+        assert remind_overdue() == 0            # the second run of the day adds nothing
+        reviewer = db.session.scalar(select(Account).where(Account.username == "baili_hr"))
+        notes = db.session.scalars(select(Notification).where(Notification.account_id == reviewer.id)).all()
+        assert [n.text for n in notes] == ["您所在机构有2条申报待单位审核已超过处理时限（5个工作日），请尽快处理。"]
+        others = db.session.scalar(select(Notification.id).where(Notification.account_id != reviewer.id))
+        assert others is None                   # not the department, not another unit
+    assert [m["phone"] for m in outbox(app)] == ["13800000002"]
+    login(client, "baili_hr")
+    assert "已超过处理时限" in page_text(client.get("/messages/"))
+
+
+def test_statistics_count_overdue_per_step(app, client):
+    with app.app_context():
+        place(1, "unit_review", datetime.now() - timedelta(days=14))
+        place(2, "dept_review", datetime.now() - timedelta(days=14))
+        place(3, "dept_review", datetime.now())
+    login(client, "zcb")
+    html = page_text(client.get("/statistics/"))
+    block = html.split('id="stat-overdue"')[1].split("</section>")[0]
+    assert "<td>待单位审核</td><td>1</td>" in block and "<td>待主管部门审核</td><td>1</td>" in block

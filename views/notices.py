@@ -1,0 +1,170 @@
+"""通知公告 (B11): the title office publishes them; the login page and the
+home pages list those published today; anyone reads a published one and
+its policy file. 帮助: the FAQ administrators edit in 后台管理 → 协议与文本."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, g, send_file
+from flask_appbuilder import BaseView, ModelView, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import BooleanField, SelectField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.declaration.data import lookups
+from app.insight.notices import (
+    FILE_TYPES,
+    applicant_series,
+    current_announcements,
+    declaration_window,
+    file_error,
+    published,
+    store_file,
+)
+from app.platform.extensions import db
+from app.platform.storage import storage
+from models import Announcement, SiteText
+from permissions.roles import OFFICE_ROLE
+from views.base import ChineseFormsMixin
+
+
+def _series_choices():
+    return [("", "全部系列")] + [(code, name) for code, name, _ in lookups().series]
+
+
+def ends_after_start(form, field):
+    if field.data and form.publish_on.data and field.data < form.publish_on.data:
+        raise ValidationError("结束日期不能早于发布日期")
+
+
+def policy_file(form, field):
+    upload = field.data
+    if upload and getattr(upload, "filename", ""):
+        data = upload.read()
+        upload.seek(0)
+        error = file_error(data)
+        if error:
+            raise ValidationError(error)
+
+
+def _save_upload(item: Announcement) -> None:
+    from flask import request
+
+    upload = request.files.get("attachment")
+    if upload and upload.filename:
+        data = upload.read()
+        if file_error(data) is None:
+            store_file(item, data, upload.filename)
+    item.series = item.series or None
+
+
+class AnnouncementView(ChineseFormsMixin, ModelView):
+    """The title office's 通知公告 list: publish, change, withdraw."""
+    datamodel = SQLAInterface(Announcement)
+    route_base = "/notices/manage"
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+    base_order = ("publish_on", "desc")
+    list_title = show_title = "通知公告"
+    add_title = "发布通知公告"
+    edit_title = "修改通知公告"
+    label_columns = {"title": "标题", "body": "正文", "series": "适用系列", "publish_on": "发布日期",
+                     "unpublish_on": "结束日期", "pinned": "置顶", "attachment_name": "附件",
+                     "attachment": "附件（PDF、JPG或PNG，10MB以内）", "created_at": "创建时间"}
+    list_columns = ["title", "series", "publish_on", "unpublish_on", "pinned", "attachment_name"]
+    show_columns = ["title", "body", "series", "publish_on", "unpublish_on", "pinned", "attachment_name"]
+    add_columns = edit_columns = ["title", "body", "series", "publish_on", "unpublish_on", "pinned", "attachment"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "series": SelectField("适用系列", choices=_series_choices, validators=[Optional()],
+                              description="选择系列时，仅该系列的申报人在首页看到"),
+        # a plain checkbox: FAB would make a NOT NULL boolean "required", refusing an unticked box
+        "pinned": BooleanField("置顶", description="置顶的公告排在最前"),
+        "attachment": FileField("附件（PDF、JPG或PNG，10MB以内）", validators=[policy_file]),
+    }
+    description_columns = {"unpublish_on": "含当天；留空表示一直显示"}
+    formatters_columns = {
+        "series": lambda v: lookups().name("title_series", v) if v else "全部系列",
+        "unpublish_on": lambda v: v or "—",
+        "attachment_name": lambda v: v or "—",
+    }
+    validators_columns = {
+        "title": [DataRequired("请填写标题"), Length(max=100, message="标题最多100个字")],
+        "body": [Length(max=20000, message="正文最多20000个字")],
+        "publish_on": [DataRequired("请选择发布日期")],
+        "unpublish_on": [ends_after_start],
+    }
+
+    def pre_add(self, item):
+        item.author_id = g.user.id
+        _save_upload(item)
+
+    def pre_update(self, item):
+        _save_upload(item)
+
+
+class NoticeView(BaseView):
+    """Reading announcements (public) and 帮助."""
+    route_base = "/notices"
+    default_view = "index"
+
+    @expose("/")
+    def index(self):
+        signed_in = g.user is not None and g.user.is_authenticated
+        series = applicant_series(g.user.id) if signed_in else None
+        return self.render_template("insight/notices.html", notices=current_announcements(series, limit=100))
+
+    @expose("/<int:notice_id>")
+    def show(self, notice_id):
+        return self.render_template("insight/notice.html", notice=_readable_or_404(notice_id))
+
+    @expose("/<int:notice_id>/file")
+    def file(self, notice_id):
+        notice = _readable_or_404(notice_id)
+        if not notice.attachment_key:
+            abort(404)
+        suffix = notice.attachment_key[-4:]
+        response = send_file(io.BytesIO(storage().read(notice.attachment_key)), as_attachment=True,
+                             download_name=notice.attachment_name or f"附件{suffix}",
+                             mimetype=FILE_TYPES.get(suffix, "application/octet-stream"))
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @expose("/help")
+    def help(self):
+        text = db.session.get(SiteText, "help")
+        return self.render_template("insight/help.html", text=text, faq=_faq(text.body if text else ""))
+
+
+def _faq(body: str) -> list[tuple[str, str]]:
+    """Paragraphs separated by blank lines; a paragraph's first line is its question."""
+    out = []
+    for block in body.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in block.strip().split("\n") if line.strip()]
+        if lines:
+            out.append((lines[0], "\n".join(lines[1:])))
+    return out
+
+
+def install_template_helpers(app) -> None:
+    """What the login page and the home pages call to list announcements."""
+    def notices_for_page(everyone_only: bool = False):
+        if everyone_only or g.user is None or not g.user.is_authenticated:
+            return current_announcements(everyone_only=True)
+        if "申报人" in g.user.role_names:
+            return current_announcements(applicant_series(g.user.id))
+        return current_announcements()
+
+    app.jinja_env.globals["notices_for_page"] = notices_for_page
+    app.jinja_env.globals["declaration_window"] = declaration_window
+
+
+def _readable_or_404(notice_id: int) -> Announcement:
+    """A published announcement for anyone; any announcement for the title office."""
+    staff = g.user is not None and g.user.is_authenticated and OFFICE_ROLE in g.user.role_names
+    stmt = select(Announcement).where(Announcement.id == notice_id)
+    if not staff:
+        stmt = stmt.where(published())
+    return db.session.scalar(stmt) or abort(404)
+
+
