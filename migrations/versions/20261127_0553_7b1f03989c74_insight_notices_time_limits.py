@@ -1,7 +1,7 @@
 """statistics, announcements and reviewer time limits (#14)
 
 Revision ID: 7b1f03989c74
-Revises: a1d17e5e0001
+Revises: e60f13a90d14
 Create Date: 2026-11-27 05:53:23.904316
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b1f03989c74'
-down_revision = 'a1d17e5e0001'
+down_revision = 'e60f13a90d14'
 branch_labels = None
 depends_on = None
 

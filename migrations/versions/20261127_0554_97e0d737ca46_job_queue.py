@@ -1,7 +1,7 @@
 """Job queue: kind, attempt and heartbeat of tracked background jobs (#11)
 
 Revision ID: 97e0d737ca46
-Revises: a1d17e5e0001
+Revises: b10c5ecf0001
 Create Date: 2026-11-27 05:54:14.445856
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '97e0d737ca46'
-down_revision = 'a1d17e5e0001'
+down_revision = 'b10c5ecf0001'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """committee evaluation
 
 Revision ID: fb2895dbd43f
-Revises: a1d17e5e0001
+Revises: 97e0d737ca46
 Create Date: 2026-11-27 05:57:31.280192
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fb2895dbd43f'
-down_revision = 'a1d17e5e0001'
+down_revision = '97e0d737ca46'
 branch_labels = None
 depends_on = None
 

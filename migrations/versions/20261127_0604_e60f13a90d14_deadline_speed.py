@@ -1,7 +1,7 @@
 """deadline speed: every reviewer queue (and its count) served by an index (#13)
 
 Revision ID: e60f13a90d14
-Revises: a1d17e5e0001
+Revises: fb2895dbd43f
 Create Date: 2026-11-27 06:04:13.906581
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e60f13a90d14'
-down_revision = 'a1d17e5e0001'
+down_revision = 'fb2895dbd43f'
 branch_labels = None
 depends_on = None
 

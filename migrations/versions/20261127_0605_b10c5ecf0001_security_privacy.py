@@ -3,7 +3,7 @@ plain-text passwords (hash them, force a change at the next login) and store
 NULL, not '', for accounts without a phone.
 
 Revision ID: b10c5ecf0001
-Revises: a1d17e5e0001
+Revises: 9a0c0de10001
 Create Date: 2026-11-27 06:05:00
 
 """
@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 
 
 revision = 'b10c5ecf0001'
-down_revision = 'a1d17e5e0001'
+down_revision = '9a0c0de10001'
 branch_labels = None
 depends_on = None
 
