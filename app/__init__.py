@@ -134,8 +134,10 @@ def _install_request_hooks(app: Flask) -> None:
     # First of all hooks: before the CSRF check, which needs the session.
     app.before_request_funcs.setdefault(None, []).insert(0, session_store_down)
 
-    # One id per request: in audit rows, logs and as the incident number.
-    app.before_request(request_id)
+    @app.before_request
+    def assign_request_id():
+        # One id per request: in audit rows, logs and as the incident number.
+        request_id()
 
     @app.before_request
     def password_change_due():
