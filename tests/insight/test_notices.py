@@ -87,7 +87,7 @@ def test_applicant_home_shows_the_window_and_the_notices_of_their_series(client,
     token = csrf_token(client, "/declaration/basic")
     client.post("/declaration/basic", data={**basic(current_app), "csrf_token": token})
     html = page_text(client.get("/"))
-    assert f"{TODAY.year}年度申报时间：{TODAY.year}-01-01 至 {TODAY.year}-12-31" in html
+    assert f"{TODAY.year}年度申报时间：{TODAY.year}-01-01至{TODAY.year}-12-31" in html
     assert "所有人的通知" in html and "工程技术系列的通知" in html and "卫生技术系列的通知" not in html
     assert html.index("工程技术系列的通知") < html.index("所有人的通知")     # pinned first
 

@@ -24,7 +24,7 @@ def place(n: int, status: str, entered: datetime, *, path=(), series="05", level
     """Declaration number `n` (its own applicant) at `status` since `entered`;
     `path` gives earlier (state, since) steps of its history."""
     applicant = Account(username=f"t{n:06d}", first_name=f"申报人{n}", last_name="", email=f"t{n}@example.com",
-                        active=True, password="x", id_number=f"1201011990{n:08d}"[:18])
+                        active=True, password="pbkdf2:sha256:1$x$x", id_number=f"1201011990{n:08d}"[:18])
     db.session.add(applicant)
     db.session.flush()
     u, d, c = org(unit), org(department) if department else None, org(committee)
