@@ -33,6 +33,7 @@ def register_views(appbuilder):
         UnitView, "工作单位", label="工作单位", icon="fa-building", category="单位管理", category_label="单位管理",
         category_icon="fa-sitemap",
     )
+    appbuilder.add_link("单位树", href="/units/tree/", label="单位树", icon="fa-sitemap", category="单位管理")
     appbuilder.add_view_no_menu(OrganisationSearchView)
     appbuilder.add_view_no_menu(AttachmentView)
     appbuilder.add_view_no_menu(PrintView)
