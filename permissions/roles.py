@@ -49,6 +49,7 @@ _UNIT_MAINTENANCE = [
     ("UnitView", ["can_list", "can_show", "can_add", "can_edit"]),
     ("单位管理", ["menu_access"]),
     ("工作单位", ["menu_access"]),
+    ("单位树", ["menu_access"]),
 ]
 
 _DECLARING = [

@@ -53,6 +53,7 @@ def register_views(appbuilder):
         UnitView, "工作单位", label="工作单位", icon="fa-building", category="单位管理", category_label="单位管理",
         category_icon="fa-sitemap",
     )
+    appbuilder.add_link("单位树", href="/units/tree/", label="单位树", icon="fa-sitemap", category="单位管理")
     appbuilder.add_view(
         AuditView, "审计日志", label="审计日志", icon="fa-clipboard-list", category="安全审计",
         category_label="安全审计", category_icon="fa-user-shield",

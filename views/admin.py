@@ -143,7 +143,7 @@ class OrganisationView(SecuredModelView):
     column_filters = ["kind", "active"]
     column_formatters = {"kind": lambda v, c, m, p: ORG_KINDS.get(m.kind, m.kind)}
     list_template = "admin_org/list.html"
-    column_extra_row_actions = [EndpointLinkRowAction("fa fa-compress-alt", ".merge_view", title="合并到其他机构",
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-compress", ".merge_view", title="合并到其他机构",
                                                       id_arg="org_id")]
     form_columns = ["name", "kind", "parent", "credit_code", "contact_person", "contact_phone", "series", "levels",
                     "active"]

@@ -9,6 +9,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import select
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.data.organisations import tree
 from app.platform.extensions import db
 from app.platform.ratelimit import allow
 from models import Organisation
@@ -53,6 +54,7 @@ class UnitView(AuditedMixin, ChineseFormsMixin, ModelView):
     datamodel = SafeInterface(Organisation)
     route_base = "/units"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    method_permission_name = {"tree_view": "list"}   # the tree is the list, drawn as a tree
     base_filters = [["id", UnitScope, None]]
     base_order = ("name", "asc")
     list_title = "工作单位"
@@ -100,6 +102,20 @@ class UnitView(AuditedMixin, ChineseFormsMixin, ModelView):
             item.parent = g.user.org
         if item.parent is None or item.parent.kind not in ("department", "bureau"):
             raise ValueError("请选择主管部门")
+
+    @expose("/tree/")
+    @has_access
+    def tree_view(self):
+        """职称办 → 主管部门 → 工作单位: the units this person maintains under their parents."""
+        units = list(db.session.scalars(select(Organisation).where(maintainable_units(g.user))))
+        shown, parents = {u.id: u for u in units}, {u.parent_id for u in units if u.parent_id}
+        while parents - set(shown):
+            found = db.session.scalars(select(Organisation).where(Organisation.id.in_(parents - set(shown)))).all()
+            shown.update({o.id: o for o in found})
+            parents = {o.parent_id for o in found if o.parent_id}
+        if g.user.org_id and g.user.org_id not in shown and g.user.org is not None:
+            shown[g.user.org_id] = g.user.org            # a department with no unit yet
+        return self.render_template("units_tree.html", rows=tree(shown.values()))
 
     def pre_add(self, item):
         item.kind = "unit"

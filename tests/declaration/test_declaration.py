@@ -422,3 +422,17 @@ def test_two_tabs_do_not_overwrite_each_other(app, applicant):
     assert 'value="标题二"' in page_text(response)
     with app.app_context():
         assert db.session.get(BY_KEY["papers"].model, row).title == "标题一"
+
+
+def test_practice_scope_and_specialty_are_trees_from_the_dictionary(app, applicant):
+    """医师执业类别 (执业类别 → 执业范围) and 申报专业: chosen at the leaves of a two-level dictionary."""
+    post(applicant, "/declaration/basic", basic(app, "health"))
+    post(applicant, "/declaration/education/new", ROWS["education"][0])
+    education = row_ids(app, "education")[0]
+    html = page_text(applicant.get("/declaration/health"))
+    assert '<optgroup label="临床类别">' in html and '<optgroup label="医疗类">' in html
+    # a category is not a choice: only a 执业范围 / 专业 under it
+    response = post(applicant, "/declaration/health", health_page(education, practice_scope="1", specialty="2"))
+    html = page_text(response)
+    assert response.status_code == 400
+    assert "请从列表中选择医师执业类别" in html and "请从列表中选择申报专业" in html

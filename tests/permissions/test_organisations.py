@@ -234,3 +234,17 @@ def test_fab_screens_never_show_database_text(app):
         assert str(raised.value) == DUPLICATE_MESSAGE
         with pytest.raises(UserFacingError, match="不能删除"):
             interface.delete(org("天津市工业和信息化局"))
+
+
+def test_units_tree_for_the_people_who_maintain_them(app, client):
+    from tests.conftest import page_text
+    login(client, "gxj_zc")                                   # a department: its own units under itself
+    html = page_text(client.get("/units/tree/"))
+    assert "单位树" in page_text(client.get("/"))
+    assert html.index("天津市工业和信息化局") < html.index("天津百利机械装备集团有限公司")
+    assert "天津市第一中心医院" not in html                   # another department's unit
+    login(client, "zcb")                                      # the title office: the whole tree
+    html = page_text(client.get("/units/tree/"))
+    assert html.index("天津市人力资源和社会保障局职称办") < html.index("天津市卫生健康委员会") < html.index("天津市第一中心医院")
+    login(client, APPLICANT_ID)
+    assert client.get("/units/tree/").status_code in (302, 403)

@@ -22,6 +22,14 @@
     if (!isNaN(end)) { tick(); setInterval(tick, 30000); }
   });
 
+  // -- 从上一年度复制 asks first ----------------------------------------------------
+  var copyForm = document.getElementById("copy-form");
+  if (copyForm) {
+    copyForm.addEventListener("submit", function (e) {
+      if (!window.confirm(copyForm.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  }
+
   // -- drafts -------------------------------------------------------------------
   var PREFIX = "draft:" + owner + ":", MAX_AGE = 7 * 24 * 3600 * 1000;
   var SKIP = { csrf_token: 1, stamp: 1, version: 1, next: 1, action: 1 };
