@@ -7,6 +7,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurit
 
 from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
+from views.permission_lists import PermissionModelView, PermissionViewModelView, ViewMenuModelView
 from views.users import RoleView, UserView
 
 
@@ -17,6 +18,9 @@ class SecurityManager(FabSecurityManager):
     registeruserdbview = RegisterView
     userdbmodelview = UserView
     rolemodelview = RoleView
+    permissionmodelview = PermissionModelView
+    viewmenumodelview = ViewMenuModelView
+    permissionviewmodelview = PermissionViewModelView
     security_api = SecurityApi
 
     def auth_user_db(self, username, password):
@@ -40,5 +44,11 @@ class SecurityManager(FabSecurityManager):
         # Screens we do not use: FAB's e-mail registration queue, group
         # and raw permission tables. Roles are data (permissions/roles.py).
         unused = {"User Registrations", "List Groups", "User's Statistics"}
+        # Plain Chinese in the menu (the raw tables are the administrator's only).
+        labels = {"Security": "用户与权限", "Base Permissions": "权限名称（系统内部）",
+                  "Views/Menus": "页面与菜单（系统内部）", "Permission on Views/Menus": "页面权限（系统内部）"}
         for item in self.appbuilder.menu.menu:
+            item.label = labels.get(item.name, item.label)
             item.childs = [c for c in (item.childs or []) if getattr(c, "name", None) not in unused]
+            for child in item.childs:
+                child.label = labels.get(getattr(child, "name", None), getattr(child, "label", ""))
