@@ -58,6 +58,11 @@ def register_views(appbuilder):
         AuditView, "审计日志", label="审计日志", icon="fa-clipboard-list", category="安全审计",
         category_label="安全审计", category_icon="fa-user-shield",
     )
+    # The back office (Flask-Admin) in the same menu; only the 管理员 has these entries.
+    for label, href in (("机构", "/admin/fa_organisation/"), ("代码字典", "/admin/fa_dict_item/"),
+                        ("协议与文本", "/admin/fa_site_text/")):
+        appbuilder.add_link(label, href=href, label=label, icon="fa-cog", category="后台管理",
+                            category_label="后台管理", category_icon="fa-cogs")
     appbuilder.add_view_no_menu(OrganisationSearchView)
     appbuilder.add_view_no_menu(AttachmentView)
     appbuilder.add_view_no_menu(PrintView)

@@ -42,9 +42,29 @@ def is_admin() -> bool:
     return bool(current_user and current_user.is_authenticated and ADMIN_ROLE in current_user.role_names)
 
 
+def site_menu() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The system's own menu (Flask-AppBuilder's), as this person may see it,
+    so that the back office shows the same navigation."""
+    from flask import current_app
+    appbuilder = current_app.appbuilder
+    menu = []
+    for item in appbuilder.menu.get_list():
+        if item.name == "后台管理":
+            continue
+        children = [(c.label, c.get_url()) for c in (item.childs or [])
+                    if c.name != "-" and appbuilder.sm.has_access("menu_access", c.name)]
+        if children:
+            menu.append((str(item.label), [(str(label), url) for label, url in children]))
+    return menu
+
+
 class AdminOnly:
     def is_accessible(self):
         return is_admin()
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("site_menu", site_menu())
+        return super().render(template, **kwargs)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
+from views.permission_lists import PermissionModelView, PermissionViewModelView, ViewMenuModelView
 from views.users import ResetMyPasswordView, ResetPasswordView, RoleView, UserInfoEditView, UserView
 
 
@@ -19,6 +20,9 @@ class SecurityManager(FabSecurityManager):
     registeruserdbview = RegisterView
     userdbmodelview = UserView
     rolemodelview = RoleView
+    permissionmodelview = PermissionModelView
+    viewmenumodelview = ViewMenuModelView
+    permissionviewmodelview = PermissionViewModelView
     security_api = SecurityApi
     resetpasswordview = ResetPasswordView
     resetmypasswordview = ResetMyPasswordView
@@ -65,5 +69,11 @@ class SecurityManager(FabSecurityManager):
         # Screens we do not use: FAB's e-mail registration queue, group
         # and raw permission tables. Roles are data (permissions/roles.py).
         unused = {"User Registrations", "List Groups", "User's Statistics"}
+        # Plain Chinese in the menu (the raw tables are the administrator's only).
+        labels = {"Security": "用户与权限", "Base Permissions": "权限名称（系统内部）",
+                  "Views/Menus": "页面与菜单（系统内部）", "Permission on Views/Menus": "页面权限（系统内部）"}
         for item in self.appbuilder.menu.menu:
+            item.label = labels.get(item.name, item.label)
             item.childs = [c for c in (item.childs or []) if getattr(c, "name", None) not in unused]
+            for child in item.childs:
+                child.label = labels.get(getattr(child, "name", None), getattr(child, "label", ""))

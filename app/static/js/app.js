@@ -62,6 +62,12 @@
       });
     });
   }
+
+  // On a phone the tabs scroll sideways: bring the current one into view.
+  var activeTab = document.querySelector(".decl-tabs > li.active");
+  if (activeTab && activeTab.parentNode.scrollWidth > activeTab.parentNode.clientWidth) {
+    activeTab.parentNode.scrollLeft = activeTab.offsetLeft - 16;
+  }
 })();
 
 /* Unit pickers: a fuzzy search that fills a hidden id; typed text alone is never a unit. */
