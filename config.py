@@ -145,6 +145,10 @@ class Config:
     # Larger list exports run as a background job with a progress bar.
     EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 10_000)
 
+    # 统计分析 (#14): a person's figures for the same filters are reused this
+    # many seconds (0: computed at every request).
+    STATISTICS_CACHE_SECONDS = env_int("STATISTICS_CACHE_SECONDS", 60)
+
 
 class DevelopmentConfig(Config):
     pass
