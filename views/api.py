@@ -32,12 +32,22 @@ class LocalDateTime(fields.DateTime):
         return super()._serialize(value.astimezone() if value is not None else None, attr, obj, **kwargs)
 
 
+class Text(fields.String):
+    """A string without control characters (PostgreSQL refuses NUL in text)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+            raise ValidationError("不能包含控制字符")
+        return value
+
+
 class DeclarationQuery(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     status = fields.String(validate=validate.OneOf([s for s in STATUS_LABELS if s != "draft"]))
-    series = fields.String(validate=validate.Length(1, 10))
-    level = fields.String(validate=validate.Length(1, 10))
+    series = Text(validate=validate.Length(1, 10))
+    level = Text(validate=validate.Length(1, 10))
     year = fields.Integer(validate=validate.Range(2000, 2100))
     unit = fields.Integer(validate=validate.Range(1, 2 ** 31 - 1))
 
@@ -94,14 +104,14 @@ class HistoryOut(Schema):
 
 class StepIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    opinion = fields.String(load_default="", validate=validate.Length(max=500))
+    opinion = Text(load_default="", validate=validate.Length(max=500))
     version = fields.Integer(required=True, validate=validate.Range(1, 2 ** 31 - 1),
                              metadata={"description": "读取时的 version；他人已处理则返回 409"})
 
 
 class CertificateQuery(Schema):
-    certificate_no = fields.String(required=True, validate=validate.Length(1, 30))
-    name = fields.String(required=True, validate=validate.Length(1, 30))
+    certificate_no = Text(required=True, validate=validate.Length(1, 30))
+    name = Text(required=True, validate=validate.Length(1, 30))
 
 
 class CertificateOut(Schema):
@@ -147,6 +157,8 @@ class DeclarationApi(BaseApi):
                                       EventOut, HistoryOut, StepIn, MessageOut)
 
     def _visible(self, pk: int):
+        if pk > 2 ** 31 - 1:   # beyond the id column: no such declaration (not a database error)
+            return None
         return db.session.execute(select(Declaration, Account).join(Account, Account.id == Declaration.applicant_id)
                                   .where(Declaration.id == pk, visible_declarations(g.user))).first()
 
