@@ -106,7 +106,7 @@ def test_openapi_document_and_swagger_page_for_staff_only(client):
     assert "DeclarationDetail" in spec["components"]["schemas"]
 
 
-def test_control_characters_and_huge_ids_are_refused_not_errors(app, client):
+def test_nul_characters_and_huge_ids_are_refused_not_errors(app, client):
     auth = token(client, "zcb")
     assert client.get("/api/v1/certificates/check?certificate_no=%00&name=x", headers=auth).status_code == 400
     assert client.get("/api/v1/declarations/?series=0%005", headers=auth).status_code == 400
