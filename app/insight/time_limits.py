@@ -94,9 +94,11 @@ def overdue_by_holder(today: date | None = None) -> list[tuple[str, int | None, 
 
 
 def _reviewers(role: str, org_id: int | None) -> list[Account]:
-    accounts = db.session.scalars(select(Account).where(Account.active.is_(True))).all() if org_id is None else \
-        db.session.scalars(select(Account).where(Account.active.is_(True), Account.org_id == org_id)).all()
-    return [a for a in accounts if role in a.role_names]
+    """The active accounts holding `role` (for an organisation, those of it)."""
+    stmt = select(Account).where(Account.active.is_(True), Account.roles.any(name=role))
+    if org_id is not None:
+        stmt = stmt.where(Account.org_id == org_id)
+    return db.session.scalars(stmt).all()
 
 
 @task("remind-overdue", every=timedelta(days=1))
