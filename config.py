@@ -197,6 +197,10 @@ class Config:
     PUBLICITY_WORKING_DAYS = env_int("PUBLICITY_WORKING_DAYS", 5)
     RATE_LIMIT_OBJECTIONS = env_str("RATE_LIMIT_OBJECTIONS", "5 per hour;20 per day")
 
+    # 统计分析 (#14): a person's figures for the same filters are reused this
+    # many seconds (0: computed at every request).
+    STATISTICS_CACHE_SECONDS = env_int("STATISTICS_CACHE_SECONDS", 60)
+
 
 class DevelopmentConfig(Config):
     pass

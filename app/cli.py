@@ -135,3 +135,10 @@ def register_commands(app) -> None:
         from app.platform.kvstore import kv
 
         click.echo(f"已清理 {kv().purge_expired()} 条过期记录")
+
+    @app.cli.command("remind-overdue")
+    def remind_overdue_command():
+        """Remind reviewers of overdue declarations (the daily task, run by hand or cron)."""
+        from app.platform.jobs import enqueue
+
+        click.echo(f"已提醒 {enqueue('remind-overdue')} 位审核人员")

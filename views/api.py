@@ -32,12 +32,23 @@ class LocalDateTime(fields.DateTime):
         return super()._serialize(value.astimezone() if value is not None else None, attr, obj, **kwargs)
 
 
+#: PostgreSQL refuses NUL in a text parameter; such a string is refused with 400, and documented so
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="不能包含空字符")
+
+
+def _errors(exc: ValidationError) -> str:
+    """marshmallow's messages as one line (the documented 400 body has a string message)."""
+    messages = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
+    return "；".join(f"{key}：{'、'.join(map(str, value)) if isinstance(value, list) else value}"
+                    for key, value in messages.items())
+
+
 class DeclarationQuery(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     status = fields.String(validate=validate.OneOf([s for s in STATUS_LABELS if s != "draft"]))
-    series = fields.String(validate=validate.Length(1, 10))
-    level = fields.String(validate=validate.Length(1, 10))
+    series = fields.String(validate=[validate.Length(1, 10), NO_NUL])
+    level = fields.String(validate=[validate.Length(1, 10), NO_NUL])
     year = fields.Integer(validate=validate.Range(2000, 2100))
     unit = fields.Integer(validate=validate.Range(1, 2 ** 31 - 1))
 
@@ -94,14 +105,14 @@ class HistoryOut(Schema):
 
 class StepIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    opinion = fields.String(load_default="", validate=validate.Length(max=500))
+    opinion = fields.String(load_default="", validate=[validate.Length(max=500), NO_NUL])
     version = fields.Integer(required=True, validate=validate.Range(1, 2 ** 31 - 1),
                              metadata={"description": "读取时的 version；他人已处理则返回 409"})
 
 
 class CertificateQuery(Schema):
-    certificate_no = fields.String(required=True, validate=validate.Length(1, 30))
-    name = fields.String(required=True, validate=validate.Length(1, 30))
+    certificate_no = fields.String(required=True, validate=[validate.Length(1, 30), NO_NUL])
+    name = fields.String(required=True, validate=[validate.Length(1, 30), NO_NUL])
 
 
 class CertificateOut(Schema):
@@ -147,6 +158,8 @@ class DeclarationApi(BaseApi):
                                       EventOut, HistoryOut, StepIn, MessageOut)
 
     def _visible(self, pk: int):
+        if pk > 2 ** 31 - 1:   # beyond the id column: no such declaration (not a database error)
+            return None
         return db.session.execute(select(Declaration, Account).join(Account, Account.id == Declaration.applicant_id)
                                   .where(Declaration.id == pk, visible_declarations(g.user))).first()
 
@@ -163,8 +176,8 @@ class DeclarationApi(BaseApi):
           - {in: query, name: page_size, schema: {type: integer, minimum: 1, maximum: 100}}
           - {in: query, name: status, schema: {type: string, enum: [unit_review, dept_review, committee_receive,
               committee_review, office_review, approved, rejected, returned]}}
-          - {in: query, name: series, schema: {type: string, minLength: 1, maxLength: 10}}
-          - {in: query, name: level, schema: {type: string, minLength: 1, maxLength: 10}}
+          - {in: query, name: series, schema: {type: string, minLength: 1, maxLength: 10, pattern: '^[^\\x00]*$'}}
+          - {in: query, name: level, schema: {type: string, minLength: 1, maxLength: 10, pattern: '^[^\\x00]*$'}}
           - {in: query, name: year, schema: {type: integer, minimum: 2000, maximum: 2100}}
           - {in: query, name: unit, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
@@ -180,7 +193,7 @@ class DeclarationApi(BaseApi):
         try:
             q = DeclarationQuery().load(request.args.to_dict())
         except ValidationError as exc:
-            return self.response_400(message=exc.messages)
+            return self.response_400(message=_errors(exc))
         where = [visible_declarations(g.user)]
         for key in ("status", "series", "level", "year"):
             if key in q:
@@ -281,7 +294,7 @@ class DeclarationApi(BaseApi):
         try:
             step = StepIn().load(payload)
         except ValidationError as exc:
-            return self.response_400(message=exc.messages)
+            return self.response_400(message=_errors(exc))
         row = self._visible(pk)
         if row is None:
             return self.response_404()
@@ -321,8 +334,10 @@ class CertificateApi(BaseApi):
         get:
           summary: 证书编号与姓名是否对应一张有效证书（姓名掩码）
           parameters:
-          - {in: query, name: certificate_no, required: true, schema: {type: string, minLength: 1, maxLength: 30}}
-          - {in: query, name: name, required: true, schema: {type: string, minLength: 1, maxLength: 30}}
+          - {in: query, name: certificate_no, required: true,
+             schema: {type: string, minLength: 1, maxLength: 30, pattern: '^[^\\x00]*$'}}
+          - {in: query, name: name, required: true,
+             schema: {type: string, minLength: 1, maxLength: 30, pattern: '^[^\\x00]*$'}}
           responses:
             200:
               description: 查验结果
@@ -336,7 +351,7 @@ class CertificateApi(BaseApi):
         try:
             q = CertificateQuery().load(request.args.to_dict())
         except ValidationError as exc:
-            return self.response_400(message=exc.messages)
+            return self.response_400(message=_errors(exc))
         found = find_certificate(normalise_text(q["certificate_no"]), normalise_text(q["name"]))
         if found is None:
             return self.response(200, valid=False)

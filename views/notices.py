@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, g, send_file
+from flask import abort, g, request, send_file
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_wtf.file import FileField
@@ -50,8 +50,6 @@ def policy_file(form, field):
 
 
 def _save_upload(item: Announcement) -> None:
-    from flask import request
-
     upload = request.files.get("attachment")
     if upload and upload.filename:
         data = upload.read()

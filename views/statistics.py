@@ -11,7 +11,7 @@ from sqlalchemy import select
 from markupsafe import Markup
 
 from app.declaration.data import lookups
-from app.insight.statistics import FILTER_KEYS, TABLE_KEYS, statistics
+from app.insight.statistics import FILTER_KEYS, TABLE_KEYS, cached_statistics
 from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS
 from models import Declaration, Organisation
@@ -31,7 +31,7 @@ def _tables(f):
     names = lookups()
     series = {code: name for code, name, _ in names.series}
     levels = dict(names.levels)
-    return statistics(g.user, f, series, levels)
+    return cached_statistics(g.user, f, series, levels)
 
 
 class StatisticsView(BaseView):
@@ -44,7 +44,7 @@ class StatisticsView(BaseView):
     def index(self):
         _staff_only()
         f = _filters()
-        tables = _tables(f)
+        tables, computed_at = _tables(f)
         charts = {t.key: Markup(chart_svg(t.chart, [r[t.label_col] for r in t.rows],
                                           [_number(r[t.value_col]) for r in t.rows], t.title)) for t in tables}
         units = db.session.execute(select(Organisation.id, Organisation.name).where(
@@ -53,7 +53,8 @@ class StatisticsView(BaseView):
         years = [y for (y,) in db.session.execute(select(Declaration.year).where(visible_declarations(g.user))
                                                   .distinct().order_by(Declaration.year.desc()))]
         return self.render_template("insight/statistics.html", tables=tables, charts=charts, f=f, units=units,
-                                    years=years, labels=STATUS_LABELS, lookups=lookups())
+                                    years=years, labels=STATUS_LABELS, lookups=lookups(),
+                                    computed_at=computed_at)
 
     @expose("/export/<key>.xlsx")
     @has_access
@@ -61,7 +62,7 @@ class StatisticsView(BaseView):
         _staff_only()
         if key not in TABLE_KEYS:
             abort(404)
-        table = next(t for t in _tables(_filters()) if t.key == key)
+        table = next(t for t in _tables(_filters())[0] if t.key == key)
         data = write_rows([table.headers, *table.rows], table.key)
         return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
                          download_name=f"统计_{table.title}_{datetime.now():%Y%m%d%H%M}.xlsx")

@@ -48,6 +48,8 @@ class VerifyView(BaseView):
 
 
 def find_certificate(number: str, name: str) -> dict | None:
+    if "\x00" in number + name:   # PostgreSQL refuses NUL in a text parameter: no such certificate
+        return None
     row = db.session.execute(
         select(Declaration, Account).join(Account, Account.id == Declaration.applicant_id)
         .where(Declaration.certificate_no == number, Declaration.status == "approved", Account.first_name == name)

@@ -3,14 +3,18 @@ person may see (`visible_declarations`, the same rule as every list), with
 the review lists' filters. Nothing loads declarations into Python."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+
+from flask import current_app
 
 from sqlalchemy import case, func, literal, null, select
 from sqlalchemy.orm import aliased
 
 from app.insight.time_limits import HOLDERS, overdue_condition
 from app.platform.extensions import db
+from app.platform.kvstore import kv
 from app.review.workflow import STATUS_LABELS
 from models import Declaration, Organisation, ReviewEvent
 from permissions.scopes import visible_declarations
@@ -85,26 +89,31 @@ def waiting_times(where) -> list[list]:
     now = literal(datetime.now().replace(microsecond=0))
     left = func.lead(ReviewEvent.created_at).over(partition_by=ReviewEvent.declaration_id,
                                                  order_by=ReviewEvent.id)
-    spans = (select(ReviewEvent.declaration_id.label("declaration_id"), ReviewEvent.to_status.label("step"),
+    org_of_step = case(*[(ReviewEvent.to_status == step, getattr(Declaration, column) if column else null())
+                         for step, (_, column) in HOLDERS.items()], else_=null())
+    spans = (select(ReviewEvent.to_status.label("step"), org_of_step.label("org_id"),
                     ReviewEvent.created_at.label("start"), left.label("end"))
              .join(Declaration, Declaration.id == ReviewEvent.declaration_id).where(*where)).subquery("spans")
-    org_of_step = case(*[(spans.c.step == step, getattr(Declaration, column) if column else null())
-                         for step, (_, column) in HOLDERS.items()], else_=None)
-    days = _seconds(spans.c.start, func.coalesce(spans.c.end, now)) / 86400.0
-    org_id = org_of_step.label("org_id")
-    waits = (select(spans.c.step, org_id, days.label("days"))
-             .join(Declaration, Declaration.id == spans.c.declaration_id)
-             .where(spans.c.step.in_(list(HOLDERS)))).subquery("waits")
-    ranked = select(waits.c.step, waits.c.org_id, waits.c.days,
-                    func.row_number().over(partition_by=(waits.c.step, waits.c.org_id),
-                                           order_by=waits.c.days).label("rn"),
-                    func.count().over(partition_by=(waits.c.step, waits.c.org_id)).label("n")).subquery("ranked")
-    middle = ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))   # the middle one or two
-    stmt = (select(ranked.c.step, func.coalesce(Organisation.name, "职称办"), func.max(ranked.c.n),
-                   func.avg(case((middle, ranked.c.days), else_=None)), func.max(ranked.c.days))
-            .outerjoin(Organisation, Organisation.id == ranked.c.org_id)
-            .group_by(ranked.c.step, ranked.c.org_id, Organisation.name)
-            .order_by(func.max(ranked.c.days).desc()))
+    days = (_seconds(spans.c.start, func.coalesce(spans.c.end, now)) / 86400.0).label("days")
+    waits = select(spans.c.step, spans.c.org_id, days).where(spans.c.step.in_(list(HOLDERS))).subquery("waits")
+    if db.session.get_bind().dialect.name == "postgresql":
+        # an ordered-set aggregate: one sort per group, no window over every row
+        median = func.percentile_cont(0.5).within_group(waits.c.days)
+        grouped = (select(waits.c.step, waits.c.org_id, func.count().label("n"), median.label("median"),
+                          func.max(waits.c.days).label("top"))
+                   .group_by(waits.c.step, waits.c.org_id)).subquery("grouped")
+    else:
+        ranked = select(waits.c.step, waits.c.org_id, waits.c.days,
+                        func.row_number().over(partition_by=(waits.c.step, waits.c.org_id),
+                                               order_by=waits.c.days).label("rn"),
+                        func.count().over(partition_by=(waits.c.step, waits.c.org_id)).label("n")).subquery("r")
+        middle = ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))   # the middle one or two
+        grouped = (select(ranked.c.step, ranked.c.org_id, func.max(ranked.c.n).label("n"),
+                          func.avg(case((middle, ranked.c.days), else_=None)).label("median"),
+                          func.max(ranked.c.days).label("top"))
+                   .group_by(ranked.c.step, ranked.c.org_id)).subquery("grouped")
+    stmt = (select(grouped.c.step, func.coalesce(Organisation.name, "职称办"), grouped.c.n, grouped.c.median,
+                   grouped.c.top).outerjoin(Organisation, Organisation.id == grouped.c.org_id))
     order = list(HOLDERS)
     rows = sorted(db.session.execute(stmt), key=lambda r: (order.index(r[0]), -float(r[4] or 0)))
     return [[STATUS_LABELS[step], org, int(n), round(float(med or 0), 1), round(float(top or 0), 1)]
@@ -165,3 +174,22 @@ def statistics(user, f: dict, series_names: dict, level_names: dict) -> list[Tab
 
 TABLE_KEYS = ("status", "series", "level", "unit", "department", "committee", "year", "pass_series", "pass_level",
               "per_day", "waiting", "overdue")
+
+
+def cached_statistics(user, f: dict, series_names: dict, level_names: dict) -> tuple[list[Table], str]:
+    """The tables and when they were computed. A person's figures for the
+    same filters are kept for STATISTICS_CACHE_SECONDS in the shared store, so
+    opening the page again, or exporting a table from it, costs no query."""
+    ttl = current_app.config.get("STATISTICS_CACHE_SECONDS", 60)
+    key = "stats:" + json.dumps([user.id, {k: f.get(k, "") for k in FILTER_KEYS}], sort_keys=True)
+    if ttl:
+        hit = kv().get(key)
+        if hit:
+            saved = json.loads(hit)
+            return [Table(**t) for t in saved["tables"]], saved["at"]
+    tables = statistics(user, f, series_names, level_names)
+    at = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    if ttl:
+        kv().set(key, json.dumps({"tables": [asdict(t) for t in tables], "at": at}, ensure_ascii=False,
+                                 default=float), ttl)
+    return tables, at

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, case, false, func, literal, null, select
 
 from app.platform.extensions import db
 from app.platform.jobs import task
@@ -65,11 +65,15 @@ def entered_at():
 
 
 def overdue_condition(today: date | None = None):
-    """SQL condition: waiting at a step for longer than that step's limit."""
-    entered = entered_at()
-    parts = [and_(Declaration.status == status, entered < cutoff(days, today))
-             for status, days in limits().items() if status in HOLDERS]
-    return or_(*parts) if parts else false()
+    """SQL condition: waiting at a step for longer than that step's limit.
+    Declarations at a step are picked first (indexed status), then their
+    latest history row is compared with that step's own cut-off."""
+    table = {status: days for status, days in limits().items() if status in HOLDERS}
+    if not table:
+        return false()
+    limit = case(*[(Declaration.status == status, literal(cutoff(days, today)))
+                   for status, days in table.items()], else_=null())
+    return and_(Declaration.status.in_(list(table)), entered_at() < limit)
 
 
 def overdue_by_holder(today: date | None = None) -> list[tuple[str, int | None, int]]:
@@ -90,9 +94,11 @@ def overdue_by_holder(today: date | None = None) -> list[tuple[str, int | None, 
 
 
 def _reviewers(role: str, org_id: int | None) -> list[Account]:
-    accounts = db.session.scalars(select(Account).where(Account.active.is_(True))).all() if org_id is None else \
-        db.session.scalars(select(Account).where(Account.active.is_(True), Account.org_id == org_id)).all()
-    return [a for a in accounts if role in a.role_names]
+    """The active accounts holding `role` (for an organisation, those of it)."""
+    stmt = select(Account).where(Account.active.is_(True), Account.roles.any(name=role))
+    if org_id is not None:
+        stmt = stmt.where(Account.org_id == org_id)
+    return db.session.scalars(stmt).all()
 
 
 @task("remind-overdue", every=timedelta(days=1))

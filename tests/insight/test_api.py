@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.platform.extensions import db
 from models import Declaration, ReviewEvent
-from tests.conftest import APPLICANT_ID, login, page_text
+from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.insight.world import place
 
 
@@ -104,3 +104,12 @@ def test_openapi_document_and_swagger_page_for_staff_only(client):
     spec = client.get("/api/v1/_openapi").json
     assert "/api/v1/declarations/{pk}/steps" in spec["paths"]
     assert "DeclarationDetail" in spec["components"]["schemas"]
+
+
+def test_nul_characters_and_huge_ids_are_refused_not_errors(app, client):
+    auth = token(client, "zcb")
+    assert client.get("/api/v1/certificates/check?certificate_no=%00&name=x", headers=auth).status_code == 400
+    assert client.get("/api/v1/declarations/?series=0%005", headers=auth).status_code == 400
+    assert client.get("/api/v1/declarations/99999999999999999999", headers=auth).status_code == 404
+    checked = client.post("/verify/", data={"no": "2026\x00", "name": "张明", "csrf_token": csrf_token(client, "/verify/")})
+    assert checked.status_code == 200

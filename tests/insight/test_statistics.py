@@ -88,3 +88,21 @@ def test_applicants_and_strangers_do_not_see_statistics(client):
 def test_bad_filters_are_ignored_not_errors(client):
     login(client, "zcb")
     assert client.get("/statistics/?year=abc&unit=x&status=<script>&series=%27").status_code == 200
+
+
+def test_figures_are_kept_per_person_and_filter_for_a_minute(app, ctx):
+    from app.insight.statistics import cached_statistics
+
+    place(1, "unit_review", NOW)
+    office, unit = user("zcb"), user("baili_hr")
+    first, at = cached_statistics(office, {}, {}, {})
+    place(2, "unit_review", NOW)
+    again, at_again = cached_statistics(office, {}, {}, {})
+    assert (again[0].rows, at_again) == (first[0].rows, at)              # the same figures, from the store
+    assert cached_statistics(office, {"series": "05"}, {}, {})[0][0].rows == [["待单位审核", 2]]
+    assert sum(n for _, n in cached_statistics(unit, {}, {}, {})[0][0].rows) == 2   # computed for this person
+    app.config["STATISTICS_CACHE_SECONDS"] = 0
+    try:
+        assert sum(n for _, n in cached_statistics(office, {}, {}, {})[0][0].rows) == 2
+    finally:
+        app.config["STATISTICS_CACHE_SECONDS"] = 60

@@ -73,3 +73,19 @@ def test_statistics_count_overdue_per_step(app, client):
     html = page_text(client.get("/statistics/"))
     block = html.split('id="stat-overdue"')[1].split("</section>")[0]
     assert "<td>待单位审核</td><td>1</td>" in block and "<td>待主管部门审核</td><td>1</td>" in block
+
+
+def test_the_command_runs_the_registered_task(app):
+    with app.app_context():
+        place(1, "unit_review", datetime.now() - timedelta(days=14))
+    result = app.test_cli_runner().invoke(args=["remind-overdue"])
+    assert result.exit_code == 0 and "已提醒 1 位审核人员" in result.output
+
+
+def test_the_title_office_is_reminded_of_its_own_step_only(app):
+    with app.app_context():
+        place(1, "office_review", datetime.now() - timedelta(days=30))
+        assert remind_overdue() == 1
+        texts = db.session.execute(select(Account.username, Notification.text)
+                                   .join(Account, Account.id == Notification.account_id)).all()
+        assert texts == [("zcb", "您所在机构有1条申报待职称办审批已超过处理时限（10个工作日），请尽快处理。")]
