@@ -98,7 +98,7 @@ def _install_request_hooks(app: Flask) -> None:
     from flask import session
     from flask_wtf.csrf import CSRFError
 
-    from app.platform.kvstore import STORE_ERRORS, kv
+    from app.platform.kvstore import STORE_ERRORS, RedisStore, kv
     from app.platform.web import (
         add_request_id,
         add_security_headers,
@@ -122,7 +122,7 @@ def _install_request_hooks(app: Flask) -> None:
             return None
         if getattr(session, "store_down", False):
             return store_unavailable()
-        if getattr(session, "new", False):
+        if getattr(session, "new", False) and isinstance(kv(), RedisStore):
             # No session was loaded, so the store was not asked yet: ask it
             # now, before a form is shown that could never be submitted.
             try:

@@ -133,6 +133,7 @@ def run_worker(app, burst: bool = False, schedule: bool = True) -> None:
 
     global _WORKER_APP
     _WORKER_APP = app
+    _own_temp_folder(app)
     with app.app_context():
         q = queue()
         if schedule:
@@ -143,6 +144,22 @@ def run_worker(app, burst: bool = False, schedule: bool = True) -> None:
         except redis.RedisError:
             log.exception("Worker lost its Redis connection")
             raise
+
+
+def _own_temp_folder(app) -> None:
+    """Temporary files of jobs (openpyxl writes some) go to INSTANCE_DIR/tmp;
+    what a killed worker left there, older than any job may run, is removed."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(app.config["INSTANCE_DIR"]) / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    limit = time.time() - app.config.get("JOB_TIMEOUT", 1800) - 60
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+    tempfile.tempdir = str(folder)
+    os.environ["TMPDIR"] = str(folder)
 
 
 def due_periodic(app) -> list[str]:

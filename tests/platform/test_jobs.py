@@ -187,3 +187,18 @@ def test_a_superseded_attempt_does_not_overwrite_the_new_one(app, client, export
         with pytest.raises(jobs.Superseded):
             jobs.heartbeat(job_id, 1, 10)
         assert not jobs.finish(job_id, 1, status="done")
+
+
+def test_periodic_tasks_are_enqueued_once_per_interval_whatever_the_number_of_workers(app, rq_queue):
+    import redis
+    conn = redis.Redis.from_url(app.config["JOB_REDIS_URL"])
+    for name in jobs.PERIODIC:
+        conn.delete(f"zc:periodic:{name}")
+    try:
+        first = jobs.due_periodic(app)
+        second = jobs.due_periodic(app)      # another worker, a moment later
+        assert set(first) == set(jobs.PERIODIC) and "jobs.recover-stale" in first and second == []
+        assert sorted(j.description for j in rq_queue.jobs) == sorted(first)
+    finally:
+        for name in jobs.PERIODIC:
+            conn.delete(f"zc:periodic:{name}")
