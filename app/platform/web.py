@@ -148,7 +148,7 @@ def request_id() -> str:
     page shows it as the incident number."""
     if "request_id" not in g:
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if REQUEST_ID_RE.match(given) else uuid.uuid4().hex[:12].upper()
+        g.request_id = given if REQUEST_ID_RE.match(given) else uuid.uuid4().hex[:16].upper()
     return g.request_id
 
 
