@@ -94,10 +94,11 @@ def _install_request_hooks(app: Flask) -> None:
         handle_http_error,
         handle_unexpected_error,
     )
-    from app.review.workflow import STATUS_LABELS
+    from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
+    app.jinja_env.globals["applicant_labels"] = APPLICANT_LABELS
 
     @app.before_request
     def password_change_due():
