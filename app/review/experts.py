@@ -52,6 +52,7 @@ def add_expert(user, form: dict) -> tuple[Expert, str]:
         raise ExpertFormError(errors)
     password = temporary_password()
     sm = current_app.appbuilder.sm
+    committee = db.session.get(Organisation, user.org_id)
     account = Account(username=values["username"], first_name=values["name"], last_name="",
                       email=f"{values['username'].lower()}@expert.invalid", active=True,
                       password=generate_password_hash(password, method=current_app.config["FAB_PASSWORD_HASH_METHOD"]),
@@ -59,7 +60,7 @@ def add_expert(user, form: dict) -> tuple[Expert, str]:
                       password_changed_at=datetime.now())
     expert = Expert(account=account, name=values["name"], unit=unit, unit_name=unit.name, series=values["series"],
                     major=values["major"][:50], title=values["title"][:50], phone=values["phone"], available=True,
-                    committees=[db.session.get(Organisation, user.org_id)])
+                    committees=[committee])
     db.session.add(expert)
     db.session.flush()
     record("expert.add", f"expert:{expert.id}", after={"name": expert.name, "unit": unit.name})

@@ -51,6 +51,16 @@ def test_committee_evaluation_to_certificate(app, live_server, page):
         page.goto(f"{base}/review/{decl}")
         page.click("#act-receive")
         page.wait_for_selector(".alert")
+    page.goto(base + "/meetings/experts")      # 专家库: a new expert gets an account and a one-time password
+    for field, value in (("name", "周立"), ("username", "zj_zhouli"), ("major", "电气工程"), ("title", "正高级工程师"),
+                         ("phone", "13600000001")):
+        page.fill(f"#{field}", value)
+    page.select_option("#unit_id", label="天津市第一机床厂有限公司")
+    page.select_option("#series", label="工程技术人员")
+    page.click("#add-expert")
+    assert "zj_zhouli" in page.inner_text("#expert-created") and len(page.inner_text("#expert-password")) >= 10
+    assert len(page.query_selector_all("#expert-list tbody tr")) == 8
+    shot(page, "committee-00-experts")
     page.goto(base + "/meetings/")
     page.click("text=年度工程技术高级评审会议")
     page.check(f"#pick-{zhang}")
