@@ -110,11 +110,12 @@ def _install_request_hooks(app: Flask) -> None:
         request_id,
         store_unavailable,
     )
-    from app.review.workflow import STATUS_LABELS
+    from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.before_request(reject_out_of_range_numbers)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
+    app.jinja_env.globals["applicant_labels"] = APPLICANT_LABELS
 
     def session_store_down():
         """Redis unreachable: public pages go on; the rest says so (#11)."""

@@ -3,6 +3,7 @@ the recorded draw, opinions, the anonymous vote, 公示 with objections, the
 holidays that do not count as working days, electronic certificates, the
 诚信承诺书 confirmations and 补正期限."""
 from datetime import datetime
+from fractions import Fraction
 
 from flask_appbuilder import Model
 from sqlalchemy import (
@@ -85,6 +86,12 @@ class Meeting(Model):
     publicity_from = Column(Date)
     publicity_to = Column(Date)
     created_at = Column(DateTime, nullable=False, default=datetime.now)
+
+    @property
+    def threshold_text(self) -> str:
+        """2/3 rather than 0.6667."""
+        share = Fraction(self.threshold).limit_denominator(100)
+        return str(share.numerator) if share.denominator == 1 else f"{share.numerator}/{share.denominator}"
 
     __table_args__ = (
         CheckConstraint("threshold > 0 AND threshold <= 1", name="ck_meeting_threshold"),

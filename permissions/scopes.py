@@ -22,7 +22,7 @@ REVIEW_SCOPE = {
     UNIT_ROLE: (1, "unit_id", ("unit_review",)),
     DEPARTMENT_ROLE: (2, "department_id", ("dept_review",)),
     COMMITTEE_ROLE: (3, "committee_id", ("committee_receive", "committee_review")),
-    OFFICE_ROLE: (4, None, ("office_review",)),
+    OFFICE_ROLE: (4, None, ("office_review", "publicity")),
 }
 
 

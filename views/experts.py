@@ -12,6 +12,7 @@ from app.platform.extensions import db
 from app.review.meetings import declare_conflict, expert_of, membership, own_opinion, save_opinion
 from app.review.voting import CHOICES, cast, has_voted
 from models import Account, Declaration
+from models.identity import mask_id_number, mask_phone
 from permissions.roles import EXPERT_ROLE
 from permissions.scopes import visible_declarations
 
@@ -55,7 +56,7 @@ class ExpertView(BaseView):
         return self.render_template(
             "expert/show.html", declaration=declaration, data=data, lookups=lookups(), group=group, member=member,
             voted=has_voted(expert, group, declaration.id), opinion=own_opinion(expert, group, declaration.id),
-            choices=CHOICES, sections=[s for p in data.pages() for s in [p, *p.children()]
+            choices=CHOICES, masks={"id_number": mask_id_number, "phone": mask_phone}, sections=[s for p in data.pages() for s in [p, *p.children()]
                                        if not s.parent or data.child_applies(s)])
 
     def _post(self, declaration_id, fn, done):

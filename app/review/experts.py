@@ -42,7 +42,7 @@ def add_expert(user, form: dict) -> tuple[Expert, str]:
     unit = db.session.get(Organisation, int(values["unit_id"])) if values["unit_id"].isdigit() else None
     if unit is None or unit.kind != "unit":
         errors["unit_id"] = "请选择工作单位"
-    if phone_error(values["phone"]):
+    if values["phone"] and phone_error(values["phone"]):
         errors["phone"] = phone_error(values["phone"])
     if values["username"] and db.session.scalar(select(Account.id).where(Account.username == values["username"])):
         errors["username"] = "该账号已存在"
@@ -52,14 +52,15 @@ def add_expert(user, form: dict) -> tuple[Expert, str]:
         raise ExpertFormError(errors)
     password = temporary_password()
     sm = current_app.appbuilder.sm
+    committee = db.session.get(Organisation, user.org_id)
     account = Account(username=values["username"], first_name=values["name"], last_name="",
                       email=f"{values['username'].lower()}@expert.invalid", active=True,
                       password=generate_password_hash(password, method=current_app.config["FAB_PASSWORD_HASH_METHOD"]),
-                      roles=[sm.find_role(EXPERT_ROLE)], phone=values["phone"], must_change_password=True,
+                      roles=[sm.find_role(EXPERT_ROLE)], phone=values["phone"] or None, must_change_password=True,
                       password_changed_at=datetime.now())
     expert = Expert(account=account, name=values["name"], unit=unit, unit_name=unit.name, series=values["series"],
-                    major=values["major"][:50], title=values["title"][:50], phone=values["phone"], available=True,
-                    committees=[db.session.get(Organisation, user.org_id)])
+                    major=values["major"][:50], title=values["title"][:50], phone=values["phone"] or None,
+                    available=True, committees=[committee])
     db.session.add(expert)
     db.session.flush()
     record("expert.add", f"expert:{expert.id}", after={"name": expert.name, "unit": unit.name})

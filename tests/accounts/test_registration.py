@@ -4,13 +4,13 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from app.data.demo import ACCOUNTS
+from app.data.demo import ACCOUNTS, EXPERTS
 from app.platform.extensions import db
 from models import Account
 from tests.conftest import CAPTCHA, csrf_token, last_code, outbox, page_text
 
 NEW_ID = "11010519491231002X"
-DEMO_ACCOUNTS = len(ACCOUNTS)
+DEMO_ACCOUNTS = len(ACCOUNTS) + len(EXPERTS)
 NEW_PHONE = "13912345678"
 
 

@@ -129,7 +129,8 @@ def test_admin_user_form_binds_reviewers_to_matching_organisation(app, client):
 def test_role_table_is_the_single_source(app):
     from permissions.roles import BUILTIN_ROLES, ROLE_PERMISSIONS
     assert app.config["FAB_ROLES"] is BUILTIN_ROLES
-    assert set(ROLE_PERMISSIONS) == {"申报人", "单位审核", "主管部门", "评委会", "职称办", "未登录访客", "审计管理员", "评审专家"}
+    assert set(ROLE_PERMISSIONS) == {"申报人", "单位审核", "主管部门", "评委会", "职称办", "未登录访客",
+                                     "审计管理员", "评审专家"}
 
 
 def test_administrators_do_not_get_the_applicant_menu(client):

@@ -209,6 +209,24 @@ def test_threshold_outside_zero_one_is_refused(app, client, threshold, message):
         assert db.session.scalar(select(Meeting.threshold).where(Meeting.name == "测试会议")) == 0.75
 
 
+def test_expert_pool_form_refuses_bad_input_and_keeps_it(app, client):
+    login(client, SECRETARY)
+    token = csrf_token(client, "/meetings/experts")
+    response = client.post("/meetings/experts", data={"name": "周立", "username": "zj_wanglei", "phone": "123",
+                                                      "major": "", "csrf_token": token})
+    html = page_text(response)
+    assert response.status_code == 400
+    for message in ("该账号已存在", "请填写专业", "请填写职称", "请选择工作单位", "请填写专业技术系列"):
+        assert message in html, message
+    assert 'value="周立"' in html
+    with app.app_context():
+        assert db.session.query(Expert).count() == 7
+    login(client, "jy_pwh")   # another committee's pool is not theirs
+    assert "王磊" not in page_text(client.get("/meetings/experts"))
+    login(client, "zj_wanglei")
+    assert client.get("/meetings/experts").status_code == 403
+
+
 # -- the vote -------------------------------------------------------------------------
 
 def test_four_of_six_passes(app, decl):
