@@ -9,6 +9,7 @@ from app.platform.extensions import db
 from app.platform.storage import storage
 from models import Account, Attachment, Declaration, DeclarationYear
 from models.registry import BY_KEY
+from tests.committee import evaluate
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.declaring import act, basic, fill, post, row_ids, submit
 
@@ -36,10 +37,12 @@ def certified(app, client):
     fill(client, app)
     assert submit(client).status_code == 302
     decl = declaration_of(app, THIS_YEAR).id
-    for username, action in (("baili_hr", "approve"), ("gxj_zc", "approve"), ("gc_pwh", "receive"),
-                             ("gc_pwh", "pass"), ("zcb", "approve")):
+    for username, action in (("baili_hr", "approve"), ("gxj_zc", "approve"), ("gc_pwh", "receive")):
         login(client, username)
         assert act(client, decl, action, opinion="同意").status_code == 302
+    evaluate(app, [decl])   # the experts pass it and its 公示 ended
+    login(client, "zcb")
+    assert act(client, decl, "approve", opinion="同意").status_code == 302
     login(client, APPLICANT_ID)
     return decl
 
