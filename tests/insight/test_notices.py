@@ -3,7 +3,6 @@ bad input, and the FAQ administrators edit."""
 import io
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.platform.extensions import db
@@ -77,15 +76,17 @@ def test_dates_decide_what_is_shown_and_what_may_be_read(app, client, ctx):
     assert client.get(f"/notices/{hidden}").status_code == 200   # the title office still reads its own
 
 
-def test_applicant_home_shows_the_window_and_the_notices_of_their_series(client, ctx):
-    add("所有人的通知")
-    add("卫生技术系列的通知", series="04")
-    add("工程技术系列的通知", series="05", pinned=True)
+def test_applicant_home_shows_the_window_and_the_notices_of_their_series(app, client):
+    # requests run outside this app context, so each has its own `g` (CSRF token, caches)
+    with app.app_context():
+        add("所有人的通知")
+        add("卫生技术系列的通知", series="04")
+        add("工程技术系列的通知", series="05", pinned=True)
     login_page = page_text(client.get("/login/"))    # the login page: only those for everyone
     assert "所有人的通知" in login_page and "工程技术系列的通知" not in login_page
     login(client, APPLICANT_ID)
     token = csrf_token(client, "/declaration/basic")
-    client.post("/declaration/basic", data={**basic(current_app), "csrf_token": token})
+    assert client.post("/declaration/basic", data={**basic(app), "csrf_token": token}).status_code == 302
     html = page_text(client.get("/"))
     assert f"{TODAY.year}年度申报时间：{TODAY.year}-01-01至{TODAY.year}-12-31" in html
     assert "所有人的通知" in html and "工程技术系列的通知" in html and "卫生技术系列的通知" not in html
