@@ -3,7 +3,7 @@ in one place, in menu order."""
 
 
 def register_views(appbuilder):
-    from views.account import AccountView
+    from views.account import AccountView, MfaView
     from views.audit import AuditView
     from views.attachments import AttachmentView
     from views.declaration import DeclarationView
@@ -38,6 +38,7 @@ def register_views(appbuilder):
         AuditView, "审计日志", label="审计日志", icon="fa-clipboard-list", category="安全审计",
         category_label="安全审计", category_icon="fa-user-shield",
     )
+    appbuilder.add_view_no_menu(MfaView)
     appbuilder.add_view_no_menu(OrganisationSearchView)
     appbuilder.add_view_no_menu(AttachmentView)
     appbuilder.add_view_no_menu(PrintView)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterNotEqual
@@ -17,6 +18,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app.accounts import auth as accounts
+from app.accounts import mfa
 from app.platform.audit import record
 from app.platform.extensions import db
 from models import ORG_KINDS
@@ -113,6 +115,14 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         "phone": [Optional(), valid_phone],
         "roles": [*UserDBModelView.validators_columns["roles"], check_role_organisation],
     }
+
+    @action("resetmfa", "重置动态验证码", "确定清除该账号绑定的身份验证器吗？下次登录时需重新绑定。", "fa-mobile-alt",
+            multiple=False)
+    def resetmfa(self, item):
+        """A staff member lost the phone: the next login binds a new authenticator."""
+        mfa.reset(item)
+        flash("已重置动态验证码，该用户下次登录时重新绑定身份验证器", "info")
+        return redirect(url_for("UserView.show", pk=item.id))
 
     def pre_add(self, item):
         # Overriding FAB's pre_add drops its hashing: hash here with the one

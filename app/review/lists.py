@@ -32,5 +32,5 @@ def filtered_query(user, f: dict, search: str = ""):
         stmt = stmt.where(Declaration.unit_id == int(f["unit"]))
     if search:
         found = normalise_id_number(search)
-        stmt = stmt.where(or_(Account.first_name.contains(search), Account.id_number == found))
+        stmt = stmt.where(or_(Account.first_name.contains(search), Account.id_number_is(found)))
     return stmt

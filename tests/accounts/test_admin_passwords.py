@@ -33,7 +33,7 @@ USER_VIEWS = ("UserView.", "ResetPasswordView.", "ResetMyPasswordView.", "UserIn
 
 def stored(app, username):
     with app.app_context():
-        return db.session.scalar(select(Account).where(Account.username == username))
+        return db.session.scalar(select(Account).where((Account.username == username) | Account.id_number_is(username)))
 
 
 def test_every_route_that_writes_users_is_walked(app):

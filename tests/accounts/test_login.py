@@ -25,7 +25,7 @@ def test_login_and_home(client):
 
 def test_lowercase_x_logs_in(app, client):
     with app.app_context():
-        user = db.session.scalar(select(Account).where(Account.username == APPLICANT_ID))
+        user = db.session.scalar(select(Account).where(Account.id_number_is(APPLICANT_ID)))
         user.username = user.id_number = "11010519491231002X"
         db.session.commit()
     assert login(client, "11010519491231002x").status_code == 302
