@@ -62,6 +62,7 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         **UserDBModelView.label_columns,
         "first_name": "姓名",
         "username": "登录账号",
+        "login_name": "登录账号",
         "masked_id_number": "身份证号",
         "masked_phone": "手机号",
         "phone": "手机号",
@@ -81,7 +82,9 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         "org": "审核账号代表的机构（工作单位、主管部门、评委会或职称办）",
         "active": "停用的账号不能登录",
     }
-    list_columns = ["first_name", "username", "masked_phone", "org", "roles", "active"]
+    # An applicant's stored user name is derived from the ID's keyed hash; the
+    # list shows the masked ID number instead.
+    list_columns = ["first_name", "login_name", "masked_phone", "org", "roles", "active"]
     search_columns = ["first_name", "username", "org", "roles", "active"]
     formatters_columns = {
         "active": lambda v: "是" if v else "否",

@@ -75,6 +75,7 @@ def test_lists_keep_masking(app, client):
     login(client, "admin")
     html = page_text(client.get("/users/list/"))
     assert APPLICANT_ID not in html and "13800000001" not in html
+    assert "1201**********0013" in html and "sfz_" not in html
 
 
 def test_production_refuses_to_start_without_keys(monkeypatch):
