@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import String
 from sqlalchemy.types import TypeDecorator
 
-TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts so (version byte + timestamp)
+TOKEN_PREFIX = "gAAAAA"  # nosec B105 - not a secret: every Fernet token starts so (version byte + timestamp)
 
 
 def field_cipher() -> MultiFernet:
