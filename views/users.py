@@ -36,6 +36,11 @@ def valid_phone(form, field):
             raise ValidationError(error)
 
 
+def roles_required(form, field):
+    if not field.data:
+        raise ValidationError("请至少选择一个角色")
+
+
 def check_role_organisation(form, field):
     """A reviewer belongs to exactly one node, of the kind its role acts for.
     (A validator of the roles field: the optional org field's own validators
@@ -116,7 +121,9 @@ class UserView(ChineseFormsMixin, UserDBModelView):
     validators_columns = {
         **UserDBModelView.validators_columns,
         "phone": [Optional(), valid_phone],
-        "roles": [*UserDBModelView.validators_columns["roles"], check_role_organisation],
+        # FAB's own roles_or_groups_required looks up a "groups" field this form
+        # does not have (a 500 when no role is chosen).
+        "roles": [roles_required, check_role_organisation],
     }
 
     @action("resetmfa", "重置动态验证码", "确定清除该账号绑定的身份验证器吗？下次登录时需重新绑定。", "fa-mobile-alt",

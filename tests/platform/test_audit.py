@@ -2,6 +2,7 @@
 its offset, from where, which request; append-only; read and exported by the
 审计管理员 only (三员分立); kept at least six months."""
 import io
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -78,6 +79,7 @@ def test_only_the_auditor_reads_and_exports(app, client):
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:5] == ["时间", "账号", "角色", "机构", "操作"]
+    assert re.search(r"[+-][0-9]{2}:[0-9]{2}$", values[1][0])  # the time carries its offset
     assert all(row[4].startswith("login") for row in values[1:]) and len(values) > 3
     assert actions(app)[-1].action == "audit.export"
     assert "审计日志" in page_text(client.get("/"))
