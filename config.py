@@ -46,6 +46,20 @@ def development_secret_key() -> str:
     return path.read_text().strip()
 
 
+def development_field_keys() -> tuple[str, str]:
+    """Keys for encrypted identifiers, generated once into instance/ for
+    development (production sets FIELD_ENCRYPTION_KEYS / FIELD_HMAC_KEY)."""
+    from cryptography.fernet import Fernet
+
+    path = INSTANCE_PATH / "field_keys"
+    if not path.exists():
+        INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode() + "\n" + secrets.token_hex(32))
+        path.chmod(0o600)
+    fernet, hmac_key = path.read_text().split()
+    return fernet, hmac_key
+
+
 def database_url(default: str) -> str:
     url = env_str("DATABASE_URL", default)
     # Heroku-style URLs; SQLAlchemy 2 wants the driver named.
@@ -158,6 +172,14 @@ class Config:
     RATE_LIMIT_LOGIN_PER_IP = env_str("RATE_LIMIT_LOGIN_PER_IP", "600 per hour")
     RATE_LIMIT_FORMS_PER_IP = env_str("RATE_LIMIT_FORMS_PER_IP", "600 per hour")
     LOGIN_ALERT_FAILURES = env_int("LOGIN_ALERT_FAILURES", 10)
+    #: ID numbers and phones encrypted at rest: Fernet keys, comma-separated,
+    #: the first encrypts, all decrypt (rotation); the HMAC key for lookups.
+    #: Development generates both into instance/; production must set them.
+    FIELD_ENCRYPTION_KEYS: str | None = env_str("FIELD_ENCRYPTION_KEYS")
+    FIELD_HMAC_KEY: str | None = env_str("FIELD_HMAC_KEY")
+    #: roles that sign in with a second factor (TOTP app or recovery code);
+    #: development and tests leave it empty so the demo accounts sign in directly
+    MFA_REQUIRED_ROLES = env_str("MFA_REQUIRED_ROLES", "管理员,审计管理员,职称办,评委会,主管部门,单位审核")
     #: audit rows are kept at least this many days (等保: ≥ 6 months)
     AUDIT_RETENTION_DAYS = max(183, env_int("AUDIT_RETENTION_DAYS", 365))
 
@@ -203,12 +225,15 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    pass
+    MFA_REQUIRED_ROLES = env_str("MFA_REQUIRED_ROLES", "")
 
 
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
+    MFA_REQUIRED_ROLES = ""
+    FIELD_ENCRYPTION_KEYS = "3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="  # nosec B105 - tests only
+    FIELD_HMAC_KEY = "test-hmac-key-for-identifiers"  # nosec B105 - tests only
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"  # nosec B105 - the test configuration only
     SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # nosec B105 - a hash method name (fast, tests only)

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.security import generate_password_hash
 
-from config import BASE_DIR, config_for, development_secret_key
+from config import BASE_DIR, config_for, development_field_keys, development_secret_key
 
 # Endpoints a person who must change a temporary password may still reach.
 # Pages that work while the session store (Redis) is unreachable.
@@ -78,6 +78,14 @@ def _finish_config(app: Flask) -> None:
         raise RuntimeError("CAPTCHA_FIXED_CODE is for tests and demos; it must not be set when ENV=production")
     if production and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         logging.getLogger(__name__).warning("Production is running on SQLite; set DATABASE_URL to PostgreSQL")
+    if not (app.config.get("FIELD_ENCRYPTION_KEYS") and app.config.get("FIELD_HMAC_KEY")):
+        if production:
+            raise RuntimeError("FIELD_ENCRYPTION_KEYS and FIELD_HMAC_KEY must be set when ENV=production")
+        app.config["FIELD_ENCRYPTION_KEYS"], app.config["FIELD_HMAC_KEY"] = development_field_keys()
+    from cryptography.fernet import Fernet, MultiFernet
+
+    app.extensions["field_cipher"] = MultiFernet(
+        [Fernet(k.strip().encode()) for k in app.config["FIELD_ENCRYPTION_KEYS"].split(",") if k.strip()])
     # The hash FAB checks for unknown accounts, so their timing matches real ones.
     app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"] = generate_password_hash(
         "not-a-password", method=app.config["FAB_PASSWORD_HASH_METHOD"]

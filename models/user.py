@@ -1,17 +1,27 @@
 """The account: Flask-AppBuilder's user plus what this system needs."""
 from flask_appbuilder.security.sqla.models import User as FabUser
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import relationship
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import relationship, validates
 
 from models.identity import mask_id_number, mask_phone
+from models.protected import Encrypted, blind_index
+
+
+def applicant_username(id_number: str) -> str:
+    """An applicant logs in with the ID number, but the user-name column must
+    not hold it in clear: it holds a name derived from the keyed hash."""
+    return "sfz_" + blind_index(id_number)[:40]
 
 
 class Account(FabUser):
     __tablename__ = "ab_user"
-    #: 身份证号 / 港澳台居民居住证号码, upper-case X; the applicant's login name too
-    id_number = Column(String(18), unique=True)
-    #: one registration per phone number (A4)
-    phone = Column(String(11), unique=True)
+    #: 身份证号 / 港澳台居民居住证号码, upper-case X; encrypted at rest (#10 item 6)
+    id_number = Column(Encrypted, unique=True)
+    #: its keyed hash: one account per ID, login and exact search
+    id_number_hmac = Column(String(64), unique=True)
+    #: one registration per phone number (A4); encrypted at rest
+    phone = Column(Encrypted, unique=True)
+    phone_hmac = Column(String(64), unique=True)
     #: the organisation node a reviewer acts for
     org_id = Column(Integer, ForeignKey("organisation.id"), index=True)
     org = relationship("Organisation")
@@ -20,8 +30,32 @@ class Account(FabUser):
     temp_password_hash = Column(String(256))
     temp_password_expires = Column(DateTime)
     password_changed_at = Column(DateTime)
+    #: the TOTP secret of a staff member's authenticator app (encrypted) and
+    #: the hashes of the unused recovery codes (JSON list)
+    mfa_secret = Column(Encrypted)
+    mfa_recovery = Column(Text)
     #: when the 申报协议 was accepted (PIPL: consent is recorded)
     agreement_accepted_at = Column(DateTime)
+
+    @validates("id_number", "phone")
+    def _keep_hash(self, name, value):
+        # Empty means absent: NULL, so any number of accounts may lack one (#10 item 14).
+        value = value or None
+        setattr(self, f"{name}_hmac", blind_index(value))
+        return value
+
+    @classmethod
+    def id_number_is(cls, value):
+        return cls.id_number_hmac == blind_index(value)
+
+    @classmethod
+    def phone_is(cls, value):
+        return cls.phone_hmac == blind_index(value)
+
+    @property
+    def login_name(self):
+        """What 用户列表 shows as 登录账号: the masked ID for an applicant."""
+        return self.masked_id_number if self.id_number else self.username
 
     @property
     def display_name(self):

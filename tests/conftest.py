@@ -132,9 +132,8 @@ def no_personal_data_in_logs(app):
     root.removeHandler(LOG_LINES)
     id_re = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
     phone_re = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
-    words = {DEMO_PASSWORD, *SECRETS}
-    leaks = [line for line in LOG_LINES.lines
-             if id_re.search(line) or phone_re.search(line) or any(w in line for w in words)]
+    words = re.compile("|".join(rf"(?<![0-9A-Za-z]){re.escape(w)}(?![0-9A-Za-z])" for w in {DEMO_PASSWORD, *SECRETS}))
+    leaks = [line for line in LOG_LINES.lines if id_re.search(line) or phone_re.search(line) or words.search(line)]
     assert not leaks, f"personal data in {len(leaks)} log lines, e.g. {leaks[:3]}"
 
 

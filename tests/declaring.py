@@ -99,7 +99,7 @@ def row_ids(app, section_key, applicant="120101199003070013"):
         return list(db.session.scalars(
             select(model.id).join(Declaration, Declaration.id == model.declaration_id)
             .join(Account, Account.id == Declaration.applicant_id)
-            .where(Account.username == applicant).order_by(model.id)))
+            .where((Account.username == applicant) | Account.id_number_is(applicant)).order_by(model.id)))
 
 
 def fill(client, app, kind="engineering", username="120101199003070013"):
@@ -165,7 +165,7 @@ def declaration_id(app, username="120101199003070013"):
 
     with app.app_context():
         return db.session.scalar(select(Declaration.id).join(Account, Account.id == Declaration.applicant_id)
-                                 .where(Account.username == username))
+                                 .where((Account.username == username) | Account.id_number_is(username)))
 
 
 def status_of(app, decl_id):

@@ -5,7 +5,7 @@ in one place, in menu order."""
 def register_views(appbuilder):
     from flask import current_app
 
-    from views.account import AccountView
+    from views.account import AccountView, MfaView
     from views.audit import AuditView
     from views.attachments import AttachmentView
     from views.declaration import DeclarationView
@@ -63,6 +63,7 @@ def register_views(appbuilder):
                         ("协议与文本", "/admin/fa_site_text/")):
         appbuilder.add_link(label, href=href, label=label, icon="fa-cog", category="后台管理",
                             category_label="后台管理", category_icon="fa-cogs")
+    appbuilder.add_view_no_menu(MfaView)
     appbuilder.add_view_no_menu(OrganisationSearchView)
     appbuilder.add_view_no_menu(AttachmentView)
     appbuilder.add_view_no_menu(PrintView)

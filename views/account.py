@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import (
     Response,
@@ -18,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_appbuilder import BaseView, expose, has_access
+from markupsafe import Markup
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_login import login_user, logout_user
@@ -25,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import auth as accounts
-from app.accounts import captcha, sms_codes
+from app.accounts import captcha, mfa, sms_codes
 from app.platform.extensions import db
 from app.platform.ratelimit import allow, client_ip
 from models import Account, SiteText
@@ -35,6 +37,7 @@ from views.account_forms import (
     ChangePasswordForm,
     ForgotForm,
     LoginForm,
+    MfaForm,
     RegisterForm,
 )
 
@@ -42,6 +45,18 @@ log = logging.getLogger(__name__)
 TOO_MANY = "操作过于频繁，请稍后再试"
 FORGOT_RECENT = "如果该身份证号已注册，短信已于1分钟内发送，请查收；如需重新发送，请{seconds}秒后再试"
 FORGOT_SENT = "如果该身份证号已注册，临时密码已发送至注册时填写的手机号，30分钟内有效。请使用临时密码登录后立即修改密码。"
+
+
+MFA_PENDING = "mfa_pending"
+MFA_SECONDS = 300
+
+
+def finish_login(user, target):
+    login_user(user, remember=False)
+    if user.must_change_password:
+        flash("您使用了临时密码登录，请先修改密码", "warning")
+        return redirect(url_for("AccountView.password"))
+    return redirect(get_safe_redirect(target) if target else url_for("HomeView.index"))
 
 
 def login_allowed(username) -> bool:
@@ -88,12 +103,12 @@ class AuthView(AuthDBView):
                     user, error = accounts.authenticate(form.username.data, form.password.data)
                     if user:
                         session.regenerate()  # a new session id at login (no fixation)
-                        login_user(user, remember=False)
-                        if user.must_change_password:
-                            flash("您使用了临时密码登录，请先修改密码", "warning")
-                            return redirect(url_for("AccountView.password"))
                         target = request.args.get("next")
-                        return redirect(get_safe_redirect(target) if target else url_for("HomeView.index"))
+                        if mfa.required_for(user):
+                            # The password was right; the second factor decides (#10 item 5).
+                            session[MFA_PENDING] = {"uid": user.id, "t": time.time(), "next": target}
+                            return redirect(url_for("MfaView.verify" if mfa.enrolled(user) else "MfaView.enroll"))
+                        return finish_login(user, target)
                     form.password.errors = [error]
             status = status if status != 200 else 400
         return render_auth("account/login.html", status=status, form=form)
@@ -136,6 +151,66 @@ class AuthView(AuthDBView):
         if not allow("captcha", client_ip(), current_app.config["RATE_LIMIT_CAPTCHA"]):
             abort(429)
         return Response(captcha.new_challenge(), mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+class MfaView(BaseView):
+    """动态验证码: the second step of a staff login, and the first binding of
+    an authenticator app (QR code, then ten recovery codes shown once)."""
+
+    route_base = "/mfa"
+    default_view = "verify"
+
+    @staticmethod
+    def _pending():
+        pending = session.get(MFA_PENDING)
+        if not pending or time.time() - pending["t"] > MFA_SECONDS:
+            session.pop(MFA_PENDING, None)
+            return None
+        return db.session.get(Account, pending["uid"])
+
+    @expose("/verify", methods=["GET", "POST"])
+    def verify(self):
+        user = self._pending()
+        if user is None:
+            flash("登录已超时，请重新登录", "warning")
+            return redirect(url_for("AuthView.login"))
+        if not mfa.enrolled(user):
+            return redirect(url_for("MfaView.enroll"))
+        form = MfaForm()
+        if form.validate_on_submit():
+            if mfa.verify(user, form.code.data):
+                target = session.pop(MFA_PENDING)["next"]
+                session.regenerate()
+                return finish_login(user, target)
+            form.code.errors = ["动态验证码错误或已使用"]
+        return render_auth("account/mfa_verify.html", form=form, status=400 if form.errors else 200)
+
+    @expose("/enroll", methods=["GET", "POST"])
+    def enroll(self):
+        user = self._pending()
+        if user is None:
+            flash("登录已超时，请重新登录", "warning")
+            return redirect(url_for("AuthView.login"))
+        if mfa.enrolled(user):
+            return redirect(url_for("MfaView.verify"))
+        secret = session.get("mfa_new_secret") or mfa.new_secret()
+        session["mfa_new_secret"] = secret
+        form = MfaForm()
+        if form.validate_on_submit():
+            codes = mfa.enroll(user, secret, form.code.data)
+            if codes:
+                session.pop("mfa_new_secret", None)
+                target = session.pop(MFA_PENDING)["next"]
+                session.regenerate()
+                login_user(user, remember=False)
+                return render_auth("account/mfa_codes.html", codes=codes,
+                                   next_url=url_for("AccountView.password") if user.must_change_password
+                                   else (get_safe_redirect(target) if target else url_for("HomeView.index")))
+            form.code.errors = ["动态验证码错误，请核对手机时间后重新输入"]
+        # The SVG is made by segno from our own otpauth URI, not from user input.
+        qr = Markup(mfa.qr_svg(user, secret))  # nosec B704 - markup generated by segno, no user text in it
+        return render_auth("account/mfa_enroll.html", form=form, qr=qr,
+                           secret=secret, status=400 if form.errors else 200)
 
 
 class RegisterView(BaseView):
@@ -219,7 +294,7 @@ class RegisterView(BaseView):
             return jsonify(ok=False, field="captcha", message=error), 400
         if not allow("sms-phone", phone, current_app.config["RATE_LIMIT_SMS_PER_PHONE"]):
             return jsonify(ok=False, field="sms_code", message=TOO_MANY), 429
-        if db.session.scalar(select(Account.id).where(Account.phone == phone)):
+        if db.session.scalar(select(Account.id).where(Account.phone_is(phone))):
             # The same answer as for a free number (#10 item 2); the owner
             # learns by SMS that someone tried to register with it.
             error = sms_codes.send_notice("register", phone,
@@ -242,8 +317,8 @@ class RegisterView(BaseView):
         ok = True
         taken = db.session.execute(
             select(Account.id_number, Account.phone, Account.email).where(
-                (Account.id_number == form.id_number.data) | (Account.username == form.id_number.data)
-                | (Account.phone == form.phone.data) | (Account.email == form.email.data.lower())
+                Account.id_number_is(form.id_number.data) | (Account.username == form.id_number.data)
+                | Account.phone_is(form.phone.data) | (Account.email == form.email.data.lower())
             )
         ).all()
         if any(row.id_number == form.id_number.data for row in taken):

@@ -88,3 +88,8 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField("新密码", validators=[ValidPassword()])
     confirm = PasswordField("确认密码", validators=[
         DataRequired("请再次输入新密码"), EqualTo("new_password", "两次输入的新密码不一致")])
+
+
+class MfaForm(FlaskForm):
+    code = StringField("动态验证码", filters=[strip], validators=[
+        DataRequired("请输入动态验证码"), Length(max=20, message="动态验证码不正确")])

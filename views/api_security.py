@@ -6,6 +6,7 @@ from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from app.accounts import auth as accounts
+from app.accounts import mfa
 from views.account import login_allowed
 
 
@@ -34,6 +35,12 @@ class SecurityApi(FabSecurityApi):
         user, error = accounts.authenticate(payload["username"], payload["password"])
         if user is None:
             return self.response(401, message=error)
+        if mfa.required_for(user):
+            # The same second factor as the form (#10 item 5): {"otp": "123456"}.
+            if not mfa.enrolled(user):
+                return self.response(403, message="请先在网页登录并绑定身份验证器")
+            if not isinstance(payload.get("otp"), str) or not mfa.verify(user, payload["otp"]):
+                return self.response(401, message="需要正确的动态验证码（otp）")
         if user.must_change_password:
             return self.response(403, message="请先登录网页修改临时密码")
         result = {"access_token": create_access_token(identity=str(user.id), fresh=True)}

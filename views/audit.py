@@ -22,8 +22,13 @@ def _filters() -> dict:
     return {name: (request.args.get(name) or "")[:50] for name in AUDIT_FILTERS}
 
 
+def _when(value) -> str:
+    # Always with its UTC offset (SQLite hands back local time without one).
+    return (value if value.tzinfo else value.astimezone()).isoformat(timespec="seconds") if value else ""
+
+
 def _row(e) -> list:
-    return [e.created_at.isoformat(timespec="seconds") if e.created_at else "", e.actor, e.role, e.org, e.action,
+    return [_when(e.created_at), e.actor, e.role, e.org, e.action,
             e.target, e.before or "", e.after or "", e.ip, e.request_id]
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterNotEqual
@@ -17,6 +18,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app.accounts import auth as accounts
+from app.accounts import mfa
 from app.platform.audit import record
 from app.platform.extensions import db
 from models import ORG_KINDS
@@ -32,6 +34,11 @@ def valid_phone(form, field):
         error = phone_error(field.data)
         if error:
             raise ValidationError(error)
+
+
+def roles_required(form, field):
+    if not field.data:
+        raise ValidationError("请至少选择一个角色")
 
 
 def check_role_organisation(form, field):
@@ -60,6 +67,7 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         **UserDBModelView.label_columns,
         "first_name": "姓名",
         "username": "登录账号",
+        "login_name": "登录账号",
         "masked_id_number": "身份证号",
         "masked_phone": "手机号",
         "phone": "手机号",
@@ -79,7 +87,9 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         "org": "审核账号代表的机构（工作单位、主管部门、评委会或职称办）",
         "active": "停用的账号不能登录",
     }
-    list_columns = ["first_name", "username", "masked_phone", "org", "roles", "active"]
+    # An applicant's stored user name is derived from the ID's keyed hash; the
+    # list shows the masked ID number instead.
+    list_columns = ["first_name", "login_name", "masked_phone", "org", "roles", "active"]
     sort_by = {"masked_phone": "phone"}
     search_columns = ["first_name", "username", "org", "roles", "active"]
     formatters_columns = {
@@ -112,8 +122,18 @@ class UserView(ChineseFormsMixin, UserDBModelView):
     validators_columns = {
         **UserDBModelView.validators_columns,
         "phone": [Optional(), valid_phone],
-        "roles": [*UserDBModelView.validators_columns["roles"], check_role_organisation],
+        # FAB's own roles_or_groups_required looks up a "groups" field this form
+        # does not have (a 500 when no role is chosen).
+        "roles": [roles_required, check_role_organisation],
     }
+
+    @action("resetmfa", "重置动态验证码", "确定清除该账号绑定的身份验证器吗？下次登录时需重新绑定。", "fa-mobile-alt",
+            multiple=False)
+    def resetmfa(self, item):
+        """A staff member lost the phone: the next login binds a new authenticator."""
+        mfa.reset(item)
+        flash("已重置动态验证码，该用户下次登录时重新绑定身份验证器", "info")
+        return redirect(url_for("UserView.show", pk=item.id))
 
     def pre_add(self, item):
         # Overriding FAB's pre_add drops its hashing: hash here with the one

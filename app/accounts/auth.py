@@ -21,6 +21,7 @@ from app.platform.extensions import db
 from app.platform.kvstore import kv
 from app.platform.sms import queue_sms
 from models import Account
+from models.user import applicant_username
 from models.identity import mask_id_number, normalise_login
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def find_by_login(login: str) -> Account | None:
     name = normalise_login(login)
     if not name:
         return None
-    return db.session.scalar(select(Account).where((Account.username == name) | (Account.id_number == name)))
+    return db.session.scalar(select(Account).where((Account.username == name) | Account.id_number_is(name)))
 
 
 def _source() -> str:
@@ -216,7 +217,7 @@ def create_applicant(name: str, id_number: str, email: str, phone: str, password
     sm = current_app.appbuilder.sm
     role = sm.find_role(current_app.config["AUTH_USER_REGISTRATION_ROLE"])
     user = Account(
-        username=id_number,
+        username=applicant_username(id_number),
         first_name=name,
         last_name="",
         email=email,

@@ -20,6 +20,7 @@ from models import (
     TitleLevel,
     TitleSeries,
 )
+from models.user import applicant_username
 from permissions.roles import (
     ADMIN_ROLE,
     APPLICANT_ROLE,
@@ -133,9 +134,12 @@ def load_demo() -> list[tuple[str, str, str, str]]:
     method = current_app.config["FAB_PASSWORD_HASH_METHOD"]
     rows = []
     for username, name, role, org, id_number, phone in ACCOUNTS:
-        if db.session.scalar(select(Account.id).where(Account.username == username)) is None:
+        # An applicant logs in with the ID number; the stored user name is
+        # derived from its keyed hash, never the number itself.
+        stored = applicant_username(id_number) if id_number else username
+        if db.session.scalar(select(Account.id).where(Account.username == stored)) is None:
             db.session.add(Account(
-                username=username, first_name=name, last_name="", email=f"{username.lower()}@example.com",
+                username=stored, first_name=name, last_name="", email=f"{stored.lower()[:30]}@example.com",
                 active=True, password=generate_password_hash(DEMO_PASSWORD, method=method),
                 roles=[sm.find_role(role)], org=orgs.get(org), id_number=id_number, phone=phone,
                 password_changed_at=datetime.now(), agreement_accepted_at=datetime.now() if id_number else None,

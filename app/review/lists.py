@@ -37,7 +37,7 @@ def _conditions(user, f: dict, search: str) -> list:
         conditions.append(Declaration.unit_id == int(f["unit"]))
     if search:
         found = normalise_id_number(search)
-        conditions.append(or_(Account.first_name.contains(search), Account.id_number == found))
+        conditions.append(or_(Account.first_name.contains(search), Account.id_number_is(found)))
     return conditions
 
 

@@ -69,7 +69,7 @@ def import_defence_sheet(raw: bytes, user) -> tuple[list[str], int | None]:
         problems += [f"{h}不能超过{n}个字" for h, n in DEFENCE_LIMITS.items() if len(values.get(h, "")) > n]
         declaration = db.session.scalar(
             select(Declaration).join(Account, Account.id == Declaration.applicant_id)
-            .where(Account.id_number == id_number, Declaration.committee_id == user.org_id,
+            .where(Account.id_number_is(id_number), Declaration.committee_id == user.org_id,
                    Declaration.committee_received.is_(True)).order_by(Declaration.year.desc()))
         if declaration is None:
             problems.append("本评委会没有已接收的该申报人的申报")

@@ -33,7 +33,7 @@ USER_VIEWS = ("UserView.", "ResetPasswordView.", "ResetMyPasswordView.", "UserIn
 
 def stored(app, username):
     with app.app_context():
-        return db.session.scalar(select(Account).where(Account.username == username))
+        return db.session.scalar(select(Account).where((Account.username == username) | Account.id_number_is(username)))
 
 
 def test_every_route_that_writes_users_is_walked(app):
@@ -58,7 +58,7 @@ def add_user(app, client, password, **changes):
 def test_admin_added_user_is_hashed_and_must_change(app, client):
     login(client, "admin")
     weak = add_user(app, client, "abc")
-    assert weak.status_code == 200 and "8至20位" in page_text(weak) or "密码" in page_text(weak)
+    assert weak.status_code == 200 and "密码长度应为8至20位" in page_text(weak)
     assert stored(app, "zhoujie") is None
     assert add_user(app, client, "Start2026x").status_code == 302
     user = stored(app, "zhoujie")
@@ -75,6 +75,13 @@ def test_admin_added_user_is_hashed_and_must_change(app, client):
     logout(client)
     assert login(client, "zhoujie", password="Mine2026abc").status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_admin_add_without_a_role_is_a_message_not_an_error(app, client):
+    login(client, "admin")
+    response = add_user(app, client, "Start2026x", roles="")
+    assert response.status_code == 200 and "请至少选择一个角色" in page_text(response)
+    assert stored(app, "zhoujie") is None
 
 
 def test_admin_edit_keeps_the_hash_and_stores_no_empty_phone(app, client):
@@ -108,7 +115,7 @@ def test_admin_reset_password_applies_the_rule_and_is_temporary(app, client):
     weak = client.post(f"/resetpassword/form?pk={user.id}",
                        data={"password": "abc", "conf_password": "abc", "csrf_token": token})
     assert stored(app, "baili_hr").password == user.password
-    assert "8" in page_text(weak) and weak.status_code == 200
+    assert "密码长度应为8至20位" in page_text(weak) and weak.status_code == 200
     client.post(f"/resetpassword/form?pk={user.id}",
                 data={"password": "Reset2026x", "conf_password": "Reset2026x", "csrf_token": token})
     after = stored(app, "baili_hr")

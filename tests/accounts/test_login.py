@@ -25,7 +25,7 @@ def test_login_and_home(client):
 
 def test_lowercase_x_logs_in(app, client):
     with app.app_context():
-        user = db.session.scalar(select(Account).where(Account.username == APPLICANT_ID))
+        user = db.session.scalar(select(Account).where(Account.id_number_is(APPLICANT_ID)))
         user.username = user.id_number = "11010519491231002X"
         db.session.commit()
     assert login(client, "11010519491231002x").status_code == 302
@@ -127,7 +127,7 @@ def test_logout_needs_post_with_csrf(client):
 
 
 def test_login_rate_limited_per_ip(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "3 per minute")
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "3 per day")  # a day: a fixed window cannot roll over mid-test
     for _ in range(3):
         login(client, APPLICANT_ID, password="wrong1234")
     response = login(client, APPLICANT_ID)
@@ -142,7 +142,7 @@ def test_json_login_follows_the_same_rules(app, client, monkeypatch):
         assert bad.status_code == 401
     locked = client.post("/api/v1/security/login", json={"username": APPLICANT_ID, "password": "Demo2026"})
     assert locked.status_code == 401 and locked.json["message"] == "账号或密码错误"
-    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "1 per minute")
+    monkeypatch.setitem(app.config, "RATE_LIMIT_LOGIN", "1 per day")
     client.post("/api/v1/security/login", json={"username": "zcb", "password": "Demo2026"})
     limited = client.post("/api/v1/security/login", json={"username": "zcb", "password": "Demo2026"})
     assert limited.status_code == 429

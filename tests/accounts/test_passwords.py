@@ -92,7 +92,7 @@ def test_temporary_password_flow(app, client):
     password = temp_password(app)
     assert len(password) >= 10 and password_error(password) is None
     with app.app_context():
-        user = db.session.scalar(select(Account).where(Account.username == APPLICANT_ID))
+        user = db.session.scalar(select(Account).where(Account.id_number_is(APPLICANT_ID)))
         assert password not in user.temp_password_hash
         assert timedelta(minutes=29) < user.temp_password_expires - datetime.now() <= timedelta(minutes=30)
 
@@ -117,7 +117,7 @@ def test_expired_temporary_password_refused(app, client):
     forgot(client, APPLICANT_ID)
     password = temp_password(app)
     with app.app_context():
-        user = db.session.scalar(select(Account).where(Account.username == APPLICANT_ID))
+        user = db.session.scalar(select(Account).where(Account.id_number_is(APPLICANT_ID)))
         user.temp_password_expires = datetime.now() - timedelta(seconds=1)
         db.session.commit()
     assert login(client, APPLICANT_ID, password=password).status_code == 400

@@ -73,7 +73,7 @@ def test_full_registration(app, client):
     html = page_text(client.get("/register/success"))
     assert "注册成功" in html and "返回登录页面" in html
     with app.app_context():
-        user = db.session.scalar(select(Account).where(Account.username == NEW_ID))
+        user = db.session.scalar(select(Account).where(Account.id_number_is(NEW_ID)))
         assert user.id_number == NEW_ID  # lowercase x stored as X
         assert user.first_name == "刘晓燕" and user.phone == NEW_PHONE and user.email == "liu@example.com"
         assert [r.name for r in user.roles] == ["申报人"]

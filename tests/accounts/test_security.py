@@ -156,7 +156,7 @@ def test_limits_are_shared_between_instances(app, redis_url, monkeypatch):
     try:
         workers = [create_app("test", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                                        "REDIS_URL": redis_url, "SMS_OUTBOX": app.config["SMS_OUTBOX"],
-                                       "CAPTCHA_FIXED_CODE": CAPTCHA, "RATE_LIMIT_LOGIN": "3 per minute"})
+                                       "CAPTCHA_FIXED_CODE": CAPTCHA, "RATE_LIMIT_LOGIN": "3 per day"})
                    for _ in range(2)]
         answers = [login(workers[i % 2].test_client(), "zcb", password="wrong1234").status_code for i in range(4)]
         assert answers == [400, 400, 400, 429]

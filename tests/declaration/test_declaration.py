@@ -47,13 +47,13 @@ def other_applicant(app):
 
 def declaration_of(app, username=APPLICANT_ID):
     with app.app_context():
-        user = db.session.scalar(select(Account).where(Account.username == username))
+        user = db.session.scalar(select(Account).where((Account.username == username) | Account.id_number_is(username)))
         return find_declaration(user.id)
 
 
 def gaps(app, username=APPLICANT_ID):
     with app.app_context():
-        user = db.session.scalar(select(Account).where(Account.username == username))
+        user = db.session.scalar(select(Account).where((Account.username == username) | Account.id_number_is(username)))
         data = DeclarationData(find_declaration(user.id))
         return [(r.section.key, g.message) for r in completeness(data) for g in r.gaps]
 
@@ -324,7 +324,7 @@ def test_cross_applicant_access_is_404(app, applicant, other_applicant):
     with app.app_context():
         from models import Attachment
         their_file = db.session.scalar(select(Attachment.id).join(Declaration).join(
-            Account, Account.id == Declaration.applicant_id).where(Account.username == OTHER_ID))
+            Account, Account.id == Declaration.applicant_id).where(Account.id_number_is(OTHER_ID)))
     assert applicant.get(f"/attachments/{their_file}").status_code == 404
     assert post(applicant, f"/declaration/file/{their_file}/delete", {}).status_code == 404
     assert other_applicant.get(f"/attachments/{their_file}").status_code == 200

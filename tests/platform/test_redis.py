@@ -59,7 +59,7 @@ def test_sessions_are_shared_and_logout_ends_them_everywhere(workers):
 def test_rate_limit_counts_across_workers(workers):
     a, b = workers
     for worker in (a, b):
-        worker.config["RATE_LIMIT_LOGIN"] = "3 per minute"
+        worker.config["RATE_LIMIT_LOGIN"] = "3 per day"
     ca, cb = a.test_client(), b.test_client()
     assert login(ca, APPLICANT_ID, password="wrong1234").status_code == 400
     assert login(cb, APPLICANT_ID, password="wrong1234").status_code == 400

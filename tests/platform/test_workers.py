@@ -23,7 +23,9 @@ def free_port() -> int:
 @pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="gunicorn is not installed")
 def test_three_workers_on_a_fresh_database(tmp_path):
     env = dict(os.environ, ENV="production", SECRET_KEY="k" * 48, INSTANCE_DIR=str(tmp_path),
-               DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.db'}", FLASK_APP="run.py")
+               DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.db'}", FLASK_APP="run.py",
+               # production refuses to start without the keys of encrypted identifiers (#10 item 6)
+               FIELD_ENCRYPTION_KEYS="3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", FIELD_HMAC_KEY="h" * 32)
     env.pop("CAPTCHA_FIXED_CODE", None)
     setup = subprocess.run([str(BIN / "flask"), "setup"], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=120)

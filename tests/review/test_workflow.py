@@ -57,7 +57,7 @@ def submitted(app, client):
 
 
 def as_user(app, username):
-    return db.session.scalar(select(Account).where(Account.username == username))
+    return db.session.scalar(select(Account).where((Account.username == username) | Account.id_number_is(username)))
 
 
 def advance(app, client, decl, *steps):
