@@ -9,6 +9,7 @@ from datetime import date
 from flask import Response, abort, g, render_template, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.declaration.data import DeclarationData, lookups
 from app.platform.extensions import db
@@ -18,7 +19,7 @@ from models import Declaration, DefenceArrangement, Organisation
 from models.identity import mask_id_number
 from permissions.scopes import visible_declarations
 from reports.content import blocks, header, photo_uri, qr_uri, verify_url
-from reports.pdf import render_pdf
+from reports.pdf import printout
 from reports.workbooks import review_form_workbook
 
 HEADINGS = {"teacher": "中小学教师申报专业技术资格情况简表", "health": "卫生技术人员申报专业技术资格情况简表"}
@@ -26,8 +27,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _visible_or_404(declaration_id: int) -> Declaration:
-    declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
-                                                              visible_declarations(g.user)))
+    declaration = db.session.scalar(select(Declaration).options(joinedload(Declaration.applicant)).where(
+        Declaration.id == declaration_id, visible_declarations(g.user)))
     return declaration or abort(404)
 
 
@@ -62,7 +63,8 @@ class PrintView(BaseView):
     @has_access
     def summary_pdf(self, declaration_id):
         context = _context(_visible_or_404(declaration_id))
-        return _pdf(render_pdf("reports/summary.html", **context), f"{context['h']['name']}_简表.pdf")
+        return _pdf(printout(declaration_id, g.user.id, "reports/summary.html", **context),
+                    f"{context['h']['name']}_简表.pdf")
 
     @expose("/<int:declaration_id>/review")
     @has_access
@@ -74,7 +76,8 @@ class PrintView(BaseView):
     @has_access
     def review_pdf(self, declaration_id):
         context = _context(_visible_or_404(declaration_id))
-        return _pdf(render_pdf("reports/review_form.html", **context), f"{context['h']['name']}_评审表.pdf")
+        return _pdf(printout(declaration_id, g.user.id, "reports/review_form.html", **context),
+                    f"{context['h']['name']}_评审表.pdf")
 
     @expose("/<int:declaration_id>/review.xlsx")
     @has_access
@@ -94,7 +97,8 @@ class PrintView(BaseView):
     @has_access
     def defence_pdf(self, declaration_id):
         context = _defence_context(_visible_or_404(declaration_id))
-        return _pdf(render_pdf("reports/defence_notice.html", **context), f"{context['h']['name']}_答辩通知单.pdf")
+        return _pdf(printout(declaration_id, g.user.id, "reports/defence_notice.html", **context),
+                    f"{context['h']['name']}_答辩通知单.pdf")
 
 
 def _defence_context(declaration: Declaration) -> dict:
