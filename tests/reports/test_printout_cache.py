@@ -77,3 +77,19 @@ def test_renders_per_person_are_limited(app, client, declared, renders, monkeypa
     refused = client.get(f"/print/{declared}/summary.pdf")
     assert refused.status_code == 429 and "打印过于频繁" in refused.get_data(as_text=True)
     assert len(renders) == 2
+
+
+def test_the_photo_is_printed_at_print_resolution():
+    import io
+
+    from PIL import Image
+
+    from reports.content import PHOTO_PRINT_PIXELS, print_size
+    big = io.BytesIO()
+    Image.new("RGB", (1500, 2000), (200, 30, 30)).save(big, format="JPEG", quality=95)
+    small = Image.open(io.BytesIO(print_size(big.getvalue())))
+    assert small.size[0] <= PHOTO_PRINT_PIXELS[0] and small.size[1] <= PHOTO_PRINT_PIXELS[1]
+    assert small.size[0] >= 290                                 # still 300 dpi at 2.5 cm
+    tiny = io.BytesIO()
+    Image.new("RGB", (120, 160)).save(tiny, format="JPEG")
+    assert print_size(tiny.getvalue()) == tiny.getvalue()       # a small one is kept as it is
