@@ -41,15 +41,15 @@ class Conflict(RuntimeError):
 
 def current_year() -> int:
     """申报年度 of new declarations: the year whose window is open today (M4),
-    or the calendar year when the title office has opened none."""
+    or the calendar year when the title office has opened none. The windows
+    are kept with the dictionaries (and read again when one changes)."""
     today = date.today()
-    open_year = db.session.scalar(select(DeclarationYear.year).where(
-        DeclarationYear.opens_on <= today, DeclarationYear.closes_on >= today).order_by(DeclarationYear.year.desc()))
-    return open_year or today.year
+    open_years = [year for year, opens, closes in dictionaries().windows if opens <= today <= closes]
+    return max(open_years) if open_years else today.year
 
 
 class Dictionaries:
-    """Dictionary entries and registry choices (~700 rows): read once per worker
+    """Dictionary entries, registry choices and 申报年度 windows (~700 rows): read once per worker
     and read again only after an administrator changed one (see `lookups`)."""
 
     def __init__(self):
@@ -81,6 +81,9 @@ class Dictionaries:
             "title_name": {t[0]: t[1] for t in self.titles},
         })
         self._title_attrs = {t[0]: (t[2], t[3]) for t in self.titles}
+        # 申报年度 windows (M4), for current_year()
+        self.windows = [tuple(r) for r in db.session.execute(
+            select(DeclarationYear.year, DeclarationYear.opens_on, DeclarationYear.closes_on))]
         self._options: dict[tuple[str, bool], list] = {}
 
     def options(self, kind: str, grouped: bool = False):
@@ -145,7 +148,7 @@ class Lookups:
 
 #: the kv-store key every worker compares with the version its dictionaries were read at
 DICTIONARY_VERSION_KEY = "dictionaries:version"
-DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName)
+DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName, DeclarationYear)
 
 
 def dictionaries() -> Dictionaries:
