@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from app.platform.extensions import db
 from app.platform.storage import storage
-from app.review.lists import export_query  # the same conditions as the list the person saw
+from app.review.lists import export_query  # the list's own conditions
 from app.review.sheets import list_rows_for_export
 from models import Account, ExportJob
 from permissions.roles import FULL_IDENTIFIER_ROLES

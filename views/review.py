@@ -28,7 +28,12 @@ from app.declaration.data import Conflict, DeclarationData, lookups
 from app.platform.extensions import db
 from app.platform.storage import storage
 from app.review.history import history, latest_changes
-from app.review.lists import declaration_years, export_query, filtered_count, filtered_query
+from app.review.lists import (
+    declaration_years,
+    export_query,
+    filtered_count,
+    filtered_query,
+)
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
 from app.review.workflow import STATUS_LABELS, STEPS, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation

@@ -3,11 +3,11 @@ whole declaration's data, saving a page or a row with every check. Views
 call these; every write is one transaction."""
 from __future__ import annotations
 
+import json
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-import json
-import uuid
 from datetime import date, datetime
 from types import SimpleNamespace
 
@@ -245,7 +245,7 @@ class DeclarationData:
         self._attachments: dict | None = None
 
     @classmethod
-    def read(cls, declaration: Declaration) -> "DeclarationData":
+    def read(cls, declaration: Declaration) -> DeclarationData:
         data = cls(declaration)
         if declaration.id is not None:
             data._load_all()
