@@ -185,6 +185,8 @@ class Config:
 
     # Printouts: a TrueType CJK font from Debian's fonts-wqy-microhei.
     PDF_FONT = env_str("PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    # Speed (#13): PDF renders per person (a kept, unchanged printout does not count).
+    PRINT_RATE_LIMIT = env_str("PRINT_RATE_LIMIT", "20 per minute;200 per hour")
     # Larger list exports run as a background job with a progress bar.
     EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 10_000)
 

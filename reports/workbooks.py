@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 
+import xlsxwriter
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -18,26 +18,20 @@ def text_cell(cell, value):
     return cell
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
 def write_rows(rows, sheet_title: str = "Sheet1", on_progress=None) -> bytes:
-    """Stream rows (the first is the header) into a workbook; memory stays bounded."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_title)
-
-    def safe(value):
-        # Only text that could read as a formula needs an explicit text cell.
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            return text_cell(WriteOnlyCell(sheet), value)
-        return value
-
+    """Stream rows (the first is the header) into a workbook; memory stays
+    bounded. XlsxWriter in constant-memory mode: measured faster than
+    openpyxl's write-only mode with lxml, in a few MiB (scripts/bench/writers.py).
+    Strings are written as strings, never as formulas or numbers."""
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
+                                     "strings_to_numbers": False, "strings_to_urls": False})
+    sheet = book.add_worksheet(sheet_title)
     for number, row in enumerate(rows):
-        sheet.append([safe(value) for value in row])
+        sheet.write_row(number, 0, row)
         if on_progress and number and number % 500 == 0:
             on_progress(number)
-    buf = io.BytesIO()
-    book.save(buf)
+    book.close()
     return buf.getvalue()
 
 

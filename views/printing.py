@@ -9,6 +9,7 @@ from datetime import date
 from flask import Response, abort, g, render_template, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.platform.audit import record
 from app.platform.extensions import db
@@ -17,15 +18,15 @@ from models import Declaration, DefenceArrangement, Organisation
 from models.identity import mask_id_number
 from permissions.scopes import visible_declarations
 from reports.content import print_context
-from reports.pdf import render_pdf
+from reports.pdf import printout
 from reports.workbooks import review_form_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _visible_or_404(declaration_id: int) -> Declaration:
-    declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
-                                                              visible_declarations(g.user)))
+    declaration = db.session.scalar(select(Declaration).options(joinedload(Declaration.applicant)).where(
+        Declaration.id == declaration_id, visible_declarations(g.user)))
     return declaration or abort(404)
 
 
@@ -56,7 +57,8 @@ class PrintView(BaseView):
     @has_access
     def summary_pdf(self, declaration_id):
         context = _context(_visible_or_404(declaration_id))
-        return _pdf(render_pdf("reports/summary.html", **context), f"{context['h']['name']}_简表.pdf")
+        return _pdf(printout(declaration_id, g.user.id, "reports/summary.html", **context),
+                    f"{context['h']['name']}_简表.pdf")
 
     @expose("/<int:declaration_id>/review")
     @has_access
@@ -68,7 +70,8 @@ class PrintView(BaseView):
     @has_access
     def review_pdf(self, declaration_id):
         context = _context(_visible_or_404(declaration_id))
-        return _pdf(render_pdf("reports/review_form.html", **context), f"{context['h']['name']}_评审表.pdf")
+        return _pdf(printout(declaration_id, g.user.id, "reports/review_form.html", **context),
+                    f"{context['h']['name']}_评审表.pdf")
 
     @expose("/<int:declaration_id>/review.xlsx")
     @has_access
@@ -88,7 +91,8 @@ class PrintView(BaseView):
     @has_access
     def defence_pdf(self, declaration_id):
         context = _defence_context(_visible_or_404(declaration_id))
-        return _pdf(render_pdf("reports/defence_notice.html", **context), f"{context['h']['name']}_答辩通知单.pdf")
+        return _pdf(printout(declaration_id, g.user.id, "reports/defence_notice.html", **context),
+                    f"{context['h']['name']}_答辩通知单.pdf")
 
 
 def _defence_context(declaration: Declaration) -> dict:

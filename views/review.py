@@ -31,7 +31,12 @@ from app.platform.extensions import db
 from app.platform.storage import storage
 from app.platform.web import is_local_path
 from app.review.history import history, latest_changes
-from app.review.lists import declaration_years, filtered_count, filtered_query
+from app.review.lists import (
+    declaration_years,
+    export_query,
+    filtered_count,
+    filtered_query,
+)
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
 from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
@@ -181,7 +186,6 @@ class ReviewView(BaseView):
         _reviewers_only()
         f = _filters()
         search = session.get("review_search", "")
-        stmt = filtered_query(g.user, f, search)
         total = filtered_count(g.user, f, search)
         record("export.list", "declaration", after={"rows": total, "filters": {k: v for k, v in f.items() if v},
                                                      "search": bool(search)})
@@ -189,7 +193,7 @@ class ReviewView(BaseView):
         if total > current_app.config["EXPORT_BACKGROUND_ROWS"]:
             job = start_job(g.user, {"filters": f, "search": search}, total)
             return redirect(url_for(".export_job", job_id=job.id))
-        rows = db.session.execute(stmt.order_by(Declaration.submitted_at.desc())).all()
+        rows = db.session.execute(export_query(g.user, f, search)).all()
         return send_file(io.BytesIO(export_now(g.user, rows)), as_attachment=True,
                          download_name=f"申报列表_{datetime.now():%Y%m%d%H%M}.xlsx", mimetype=XLSX)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, redirect, request, url_for
-from flask_appbuilder import expose, has_access
+from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.forms import DynamicForm

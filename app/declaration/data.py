@@ -3,11 +3,11 @@ whole declaration's data, saving a page or a row with every check. Views
 call these; every write is one transaction."""
 from __future__ import annotations
 
+import json
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-import json
-import uuid
 from datetime import date, datetime
 from types import SimpleNamespace
 
@@ -41,11 +41,11 @@ class Conflict(RuntimeError):
 
 def current_year() -> int:
     """申报年度 of new declarations: the year whose window is open today (M4),
-    or the calendar year when the title office has opened none."""
+    or the calendar year when the title office has opened none. The windows
+    are kept with the dictionaries (and read again when one changes)."""
     today = date.today()
-    open_year = db.session.scalar(select(DeclarationYear.year).where(
-        DeclarationYear.opens_on <= today, DeclarationYear.closes_on >= today).order_by(DeclarationYear.year.desc()))
-    return open_year or today.year
+    open_years = [year for year, opens, closes in dictionaries().windows if opens <= today <= closes]
+    return max(open_years) if open_years else today.year
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def year_window(year: int | None = None) -> YearWindow:
 
 
 class Dictionaries:
-    """Dictionary entries and registry choices (~700 rows): read once per worker
+    """Dictionary entries, registry choices and 申报年度 windows (~700 rows): read once per worker
     and read again only after an administrator changed one (see `lookups`)."""
 
     def __init__(self):
@@ -113,6 +113,9 @@ class Dictionaries:
             "title_name": {t[0]: t[1] for t in self.titles},
         })
         self._title_attrs = {t[0]: (t[2], t[3]) for t in self.titles}
+        # 申报年度 windows (M4), for current_year()
+        self.windows = [tuple(r) for r in db.session.execute(
+            select(DeclarationYear.year, DeclarationYear.opens_on, DeclarationYear.closes_on))]
         self._options: dict[tuple[str, bool], list] = {}
 
     def options(self, kind: str, grouped: bool = False):
@@ -177,7 +180,7 @@ class Lookups:
 
 #: the kv-store key every worker compares with the version its dictionaries were read at
 DICTIONARY_VERSION_KEY = "dictionaries:version"
-DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName)
+DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName, DeclarationYear)
 
 
 def dictionaries() -> Dictionaries:
@@ -274,7 +277,7 @@ class DeclarationData:
         self._attachments: dict | None = None
 
     @classmethod
-    def read(cls, declaration: Declaration) -> "DeclarationData":
+    def read(cls, declaration: Declaration) -> DeclarationData:
         data = cls(declaration)
         if declaration.id is not None:
             data._load_all()

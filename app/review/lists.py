@@ -48,6 +48,18 @@ def filtered_query(user, f: dict, search: str = ""):
             .where(*_conditions(user, f, search)))
 
 
+def export_query(user, f: dict, search: str = ""):
+    """The same list as plain rows of the exported columns only (no ORM
+    objects: a large export streams them with yield_per)."""
+    return (select(Account.first_name, Account.id_number, Account.phone, Organisation.name.label("unit_name"),
+                   Declaration.series, Declaration.level, Declaration.year, Declaration.status,
+                   Declaration.submitted_at, Declaration.certificate_no)
+            .join(Account, Account.id == Declaration.applicant_id)
+            .outerjoin(Organisation, Organisation.id == Declaration.unit_id)
+            .where(*_conditions(user, f, search))
+            .order_by(Declaration.submitted_at.desc(), Declaration.id.desc()))
+
+
 def filtered_count(user, f: dict, search: str = "") -> int:
     """How many the list holds: counted on the declaration table alone (its
     queue index answers it), joining the accounts only for a name search."""

@@ -25,15 +25,13 @@ def list_rows_for_export(rows, full_identifiers: bool = False):
     unless the exporting role may see them (B8). A generator: rows stream."""
     lk = lookups()
     yield EXPORT_HEADERS
-    for number, (declaration, account, unit) in enumerate(rows, 1):
-        id_number = account.id_number if full_identifiers else mask_id_number(account.id_number)
-        phone = account.phone if full_identifiers else mask_phone(account.phone)
-        yield [number, account.first_name, id_number or "", phone or "",
-               unit.name if unit else "", lk.name("title_series", declaration.series) or "",
-               lk.name("title_level", declaration.level) or "", declaration.year,
-               STATUS_LABELS[declaration.status],
-               declaration.submitted_at.strftime("%Y-%m-%d %H:%M") if declaration.submitted_at else "",
-               declaration.certificate_no or ""]
+    for number, r in enumerate(rows, 1):   # rows of app.review.lists.export_query
+        id_number = r.id_number if full_identifiers else mask_id_number(r.id_number)
+        phone = r.phone if full_identifiers else mask_phone(r.phone)
+        yield [number, r.first_name, id_number or "", phone or "", r.unit_name or "",
+               lk.name("title_series", r.series) or "", lk.name("title_level", r.level) or "", r.year,
+               STATUS_LABELS[r.status], r.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted_at else "",
+               r.certificate_no or ""]
 
 
 def import_defence_sheet(raw: bytes, user) -> tuple[list[str], int | None]:

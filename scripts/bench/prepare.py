@@ -4,6 +4,7 @@ the SQL statements it runs and its response (for the floor app), and writes
 both to a pickle. Not a command of its own."""
 import os
 import pickle
+import secrets
 import sys
 from urllib.parse import urlencode
 
@@ -25,6 +26,7 @@ def sign_in(app, account):
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": UA}):
         g.pop("csrf_token", None)  # Flask-WTF caches the token in g, shared by this loop's app context
         login_user(account)
+        session["csrf_token"] = secrets.token_hex(20)   # a signed-in session's own token, as after a real login
         token = generate_csrf()
         app.session_interface.save_session(app, session, app.response_class())
         return session.sid, token

@@ -11,7 +11,6 @@ file (pages list them; nothing opens them).
 """
 from __future__ import annotations
 
-import io
 import os
 import random
 import subprocess
@@ -64,7 +63,14 @@ def copy(conn, table: str, columns: list[str], rows) -> int:
 
 def value_for(field, column, ctx, rnd):
     """A plausible stored value for one registry field."""
-    from models.registry.fields import ChoiceField, DateField, IntField, RefField, RowChoiceField, YearField
+    from models.registry.fields import (
+        ChoiceField,
+        DateField,
+        IntField,
+        RefField,
+        RowChoiceField,
+        YearField,
+    )
 
     if isinstance(field, RefField):
         return rnd.choice(ctx["units"]) if field.target == "organisation" else None
@@ -90,8 +96,8 @@ def main() -> None:
     flask(url, "setup")
     flask(url, "demo")
     os.environ["DATABASE_URL"] = url
-    from models.registry import SECTIONS  # noqa: E402
     import models.sections  # noqa: E402,F401  (sets section.model)
+    from models.registry import SECTIONS  # noqa: E402
 
     rnd = random.Random(13)
     conn = psycopg.connect(plain_url(url))

@@ -52,7 +52,7 @@ def test_captcha_stores_a_short_lived_session_and_keeps_the_token(app, client):
     page = client.get("/login/")
     token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
     assert client.get("/captcha.png").status_code == 200
-    [(value, expires)] = stored_sessions(app)
+    [(_, expires)] = stored_sessions(app)
     import time
     assert expires - time.time() <= app.config["SESSION_ANONYMOUS_MINUTES"] * 60 + 1
     assert app.config["SESSION_ANONYMOUS_MINUTES"] < app.config["SESSION_IDLE_MINUTES"]

@@ -61,3 +61,21 @@ def test_a_rolled_back_change_publishes_nothing(app):
         db.session.rollback()
         assert dictionaries() is old
         assert lookups().name("gender", "2") != "不保存"
+
+
+def test_opening_a_year_is_seen_at_once(app):
+    """申报年度 windows are kept with the dictionaries: a new window counts at once."""
+    from datetime import date, timedelta
+
+    from app.declaration.data import current_year
+    from models import DeclarationYear
+
+    with app.test_request_context():
+        assert current_year() == date.today().year
+        this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == date.today().year))
+        db.session.delete(this)
+        db.session.add(DeclarationYear(year=date.today().year + 1, opens_on=date.today() - timedelta(days=1),
+                                       closes_on=date.today() + timedelta(days=1)))
+        db.session.commit()
+    with app.test_request_context():
+        assert current_year() == date.today().year + 1

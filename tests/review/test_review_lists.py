@@ -1,0 +1,54 @@
+"""The reviewer's list on few statements (#13): the count and the unit filter
+through the fuzzy search — and the scope rules unchanged."""
+import pytest
+from sqlalchemy import select
+
+from app.platform.extensions import db
+from models import Organisation
+from tests.conftest import APPLICANT_ID, login, logout, page_text
+from tests.declaring import declaration_id, fill, status_of, submit, unit_id
+
+
+@pytest.fixture
+def submitted(app, client):
+    login(client, APPLICANT_ID)
+    fill(client, app)
+    assert submit(client).status_code == 302
+    decl = declaration_id(app)
+    assert status_of(app, decl) == "unit_review"
+    logout(client)
+    return decl
+
+
+def test_unit_filter_is_the_fuzzy_search_not_a_list_of_every_unit(app, client, submitted):
+    with app.app_context():
+        for i in range(40):
+            db.session.add(Organisation(name=f"天津测试单位{i:02d}有限公司", kind="unit"))
+        db.session.commit()
+        baili = unit_id(app)
+    login(client, "zcb")
+    page = client.get("/review/?tab=all").get_data(as_text=True)
+    assert "天津测试单位" not in page                        # no <option> per unit
+    assert 'class="unit-picker unit-filter"' in page
+    assert f"declaration-{submitted}" in page
+    chosen = client.get(f"/review/?tab=all&unit={baili}").get_data(as_text=True)
+    assert 'value="天津百利机械装备集团有限公司"' in chosen and f"declaration-{submitted}" in chosen
+    with app.app_context():
+        other = db.session.scalar(select(Organisation.id).where(Organisation.name == "天津测试单位01有限公司"))
+    assert f"declaration-{submitted}" not in client.get(f"/review/?tab=all&unit={other}").get_data(as_text=True)
+    assert client.get("/review/?tab=all&unit=" + "9" * 20).status_code == 200     # a huge number filters nothing
+
+
+def test_counts_follow_the_scope(app, client, submitted):
+    login(client, "baili_hr")
+    text = page_text(client.get("/review/"))
+    assert "待处理（1）" in text and "共 1 条" in text
+    assert "共 1 条" in page_text(client.get("/review/?tab=waiting&series=05"))
+    logout(client)
+    login(client, "gxj_zc")                                     # not passed to the department yet
+    text = page_text(client.get("/review/?tab=all"))
+    assert "待处理（0）" in text and "共 0 条" in text
+    logout(client)
+    login(client, "zcb")
+    assert "待处理（0）" in page_text(client.get("/review/?tab=all"))
+
