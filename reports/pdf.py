@@ -71,6 +71,13 @@ def printout(declaration_id: int, user_id: int, template: str, **context) -> byt
     return pdf
 
 
+def render_pdf(template: str, **context) -> bytes:
+    """A PDF rendered now, not kept: documents that are not one declaration's
+    printout (certificate, 表决结果) and the batch job (which runs off the web workers)."""
+    font = font_path()
+    return _render(render_template(template, font_url=str(font), for_pdf=True, **context), font)
+
+
 def _render(html: str, font: Path) -> bytes:
     policy = ResourceAccessPolicy.server(base_dir=str(font.parent), extra_roots=(str(font.parent),),
                                          allow_remote=False, max_render_seconds=120)
