@@ -81,7 +81,10 @@ def test_committee_evaluation_to_certificate(app, live_server, page):
     # each expert reviews and casts an anonymous ballot: 张明 5 同意 1 不同意; 王芳 3 同意 2 不同意 1 弃权
     votes = {zhang: ["yes"] * 5 + ["no"], wang: ["yes", "yes", "yes", "no", "no", "abstain"]}
     for n, expert in enumerate(EXPERTS):
-        sign_in(page, base, expert)
+        try:
+            sign_in(page, base, expert)
+        except Exception:   # show what the login page answered
+            raise AssertionError(f"{expert}: {page.inner_text('body')[:300]}") from None
         page.goto(base + "/expert/")
         assert len(page.query_selector_all("#expert-tasks tbody tr")) == 2
         for decl in (zhang, wang):
