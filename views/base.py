@@ -34,6 +34,8 @@ class ChineseFormsMixin:
                               or not isinstance(inspect.getattr_static(model, c, None), property)]
 
     def _get_list_widget(self, filters, order_column="", **kwargs):
+        if order_column and order_column not in self.order_columns:
+            order_column = ""   # a forged sort (e.g. by an encrypted column) lists in the default order
         return super()._get_list_widget(filters, order_column=self.sort_by.get(order_column, order_column),
                                         **kwargs)
 

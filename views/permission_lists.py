@@ -15,6 +15,8 @@ PERMISSIONS = {
     "can_declare": "填写申报", "can_index": "打开首页", "can_review": "审核申报", "can_search": "查询",
     "can_file": "查看附件", "can_print": "打印", "can_password": "修改密码", "menu_access": "显示菜单",
     "can_read": "读取", "can_write": "写入", "can_info": "查看说明", "can_post": "提交", "can_put": "更新",
+    "resetmfa": "重置动态验证码", "can_meetings": "评审会议", "can_publicity": "公示与证书", "can_expert": "评审任务",
+    "can_export": "导出", "can_certificate": "电子证书", "can_statistics": "统计分析", "can_docs": "接口文档",
 }
 VIEWS = {
     "HomeView": "首页", "UtilView": "返回上一页", "LocaleView": "切换语言", "SecurityApi": "接口登录",
@@ -29,6 +31,10 @@ VIEWS = {
     "Security": "用户与权限（菜单）", "List Users": "用户列表（菜单）", "List Roles": "角色列表（菜单）",
     "Base Permissions": "权限名称（菜单）", "Views/Menus": "页面与菜单（菜单）",
     "Permission on Views/Menus": "页面权限（菜单）",
+    "MeetingView": "评审会议", "PublicityAdminView": "公示与证书", "ExpertView": "评审任务", "AuditView": "审计日志",
+    "MfaView": "动态验证码", "PublicityView": "公示（公开页面）", "CertificateView": "电子证书",
+    "StatisticsView": "统计分析", "AnnouncementView": "通知公告", "NoticeView": "通知公告与帮助（公开页面）",
+    "ApiDocsView": "接口文档", "DeclarationApi": "申报接口", "OpenApi": "接口描述文档",
 }
 
 

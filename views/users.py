@@ -90,7 +90,6 @@ class UserView(ChineseFormsMixin, UserDBModelView):
     # An applicant's stored user name is derived from the ID's keyed hash; the
     # list shows the masked ID number instead.
     list_columns = ["first_name", "login_name", "masked_phone", "org", "roles", "active"]
-    sort_by = {"masked_phone": "phone"}
     search_columns = ["first_name", "username", "org", "roles", "active"]
     formatters_columns = {
         "active": lambda v: "是" if v else "否",

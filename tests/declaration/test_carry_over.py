@@ -19,7 +19,7 @@ THIS_YEAR = date.today().year
 def declaration_of(app, year):
     with app.app_context():
         return db.session.scalar(select(Declaration).join(Account, Account.id == Declaration.applicant_id)
-                                 .where(Account.username == APPLICANT_ID, Declaration.year == year))
+                                 .where(Account.id_number_is(APPLICANT_ID), Declaration.year == year))
 
 
 def open_next_year(app):

@@ -93,7 +93,9 @@ def test_two_instances_and_a_worker_carry_a_declaration_through(app, bucket, red
                JOB_QUEUE=queue, CAPTCHA_FIXED_CODE=CAPTCHA, STORAGE_BACKEND="s3", S3_BUCKET=bucket_name,
                S3_ENDPOINT_URL=app.config["S3_ENDPOINT_URL"], EXPORT_BACKGROUND_ROWS="0",
                SMS_OUTBOX=app.config["SMS_OUTBOX"], GUNICORN_WORKERS="1", GUNICORN_THREADS="4",
-               GUNICORN_ACCESSLOG="", FLASK_APP="run.py", **S3_SETTINGS)
+               GUNICORN_ACCESSLOG="", FLASK_APP="run.py", **S3_SETTINGS,
+               # the test app's keys: the instances read what it wrote (encrypted identifiers, #10)
+               FIELD_ENCRYPTION_KEYS=app.config["FIELD_ENCRYPTION_KEYS"], FIELD_HMAC_KEY=app.config["FIELD_HMAC_KEY"])
     env.pop("JOB_INLINE", None)
     processes, bases = [], []
     try:

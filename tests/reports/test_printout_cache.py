@@ -57,7 +57,7 @@ def test_one_render_at_a_time_per_person(app, client, declared, renders):
 
         from app.platform.extensions import db
         from models import Account
-        user_id = db.session.scalar(select(Account.id).where(Account.username == APPLICANT_ID))
+        user_id = db.session.scalar(select(Account.id).where(Account.id_number_is(APPLICANT_ID)))
         kv().add(f"print-lock:{user_id}", "1", 60)              # a render of theirs is running
     response = client.get(f"/print/{declared}/summary.pdf")
     assert response.status_code == 429 and "正在生成" in response.get_data(as_text=True)
