@@ -53,6 +53,10 @@ def page(browser):
 
 def sign_in(page, base, username, password="Demo2026"):
     """Log in through the login page as a person would (fixed captcha of the tests)."""
+    # Leave the previous page first: its images still loading would, without a
+    # cookie, each be sent to the login page and get a new visitor's cookie
+    # after the one the login form was made for.
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(base + "/login/")
     page.fill("#username", username)
