@@ -143,7 +143,7 @@ def draw(group: ReviewGroup, user, *, chosen_ids: list[int] | None = None, seed:
         if len(pool) < group.size:
             raise Refused(f"符合条件的专家只有{len(pool)}人，少于评审组人数{group.size}人，请手工选择或调整")
         seed = seed or secrets.token_hex(8)
-        chosen = random.Random(seed).sample(pool, group.size)
+        chosen = random.Random(seed).sample(pool, group.size)  # nosec B311 - replayable from its recorded secret seed
         method = "random"
     for expert in chosen:
         db.session.add(GroupExpert(group_id=group.id, expert_id=expert.id, how=method))
