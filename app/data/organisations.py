@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.platform.audit import record
 from app.platform.extensions import db
-from models import Account, Declaration, Organisation
+from models import Account, Declaration, Expert, Organisation
 from models.registry import SECTIONS
 from models.registry.fields import RefField
 
@@ -24,14 +24,16 @@ class Usage:
     declarations: int
     accounts: int
     children: int
+    experts: int = 0   # 专家库 members whose 工作单位 it is (recusal depends on it)
 
     @property
     def any(self) -> bool:
-        return bool(self.declarations or self.accounts or self.children)
+        return bool(self.declarations or self.accounts or self.children or self.experts)
 
     def __str__(self) -> str:
         parts = [f"{label}{n}{unit}" for label, n, unit in (
-            ("申报", self.declarations, "份"), ("账号", self.accounts, "个"), ("下级机构", self.children, "个")) if n]
+            ("申报", self.declarations, "份"), ("账号", self.accounts, "个"), ("下级机构", self.children, "个"),
+            ("评审专家", self.experts, "名")) if n]
         return "、".join(parts)
 
 
@@ -50,6 +52,7 @@ def usage(session: Session, org_id: int) -> Usage:
                 Declaration.committee_id == org_id, *[Declaration.id.in_(q) for q in chosen]))) or 0,
             accounts=session.scalar(select(func.count(Account.id)).where(Account.org_id == org_id)) or 0,
             children=session.scalar(select(func.count(Organisation.id)).where(Organisation.parent_id == org_id)) or 0,
+            experts=session.scalar(select(func.count(Expert.id)).where(Expert.unit_id == org_id)) or 0,
         )
 
 
@@ -96,6 +99,8 @@ def merge(source: Organisation, target: Organisation, actor=None) -> Usage:
         db.session.execute(update(column.class_).where(column == source.id).values({column: target.id})
                            .execution_options(synchronize_session=False))
     db.session.execute(update(Account).where(Account.org_id == source.id).values(org_id=target.id)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(Expert).where(Expert.unit_id == source.id).values(unit_id=target.id)
                        .execution_options(synchronize_session=False))
     db.session.execute(update(Organisation).where(Organisation.parent_id == source.id)
                        .values(parent_id=target.id).execution_options(synchronize_session=False))

@@ -1,5 +1,4 @@
 """Login (A6), lock-out, sessions on the server (ASVS V3), JSON login."""
-from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
 

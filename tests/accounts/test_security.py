@@ -4,13 +4,10 @@ both stores, administrator-set passwords hashed and temporary."""
 import threading
 
 import pytest
-from sqlalchemy import select, text
 
 from app.accounts import sms_codes
-from app.platform.extensions import db
 from app.platform.kvstore import RedisStore
-from models import Account
-from tests.accounts.test_registration import NEW_PHONE, agree, form_data, send_code
+from tests.accounts.test_registration import agree, form_data, send_code
 from tests.conftest import APPLICANT_ID, CAPTCHA, csrf_token, last_code, login, outbox, page_text
 
 

@@ -104,9 +104,14 @@ def test_deleting_a_unit_in_use_is_refused_everywhere(app, client):
         db.session.rollback()
         assert school
     with app.app_context():
-        from models import Account
+        from models import Account, Expert
         for account in db.session.scalars(select(Account).where(Account.org_id == school)):
             account.org_id = None
+        db.session.commit()
+    assert "评审专家" in page_text(admin_delete(client, school))   # an expert of the 专家库 still works there
+    with app.app_context():
+        for expert in db.session.scalars(select(Expert).where(Expert.unit_id == school)):
+            expert.unit_id = None
         db.session.commit()
     admin_delete(client, school)                               # unused: deleted
     with app.app_context():

@@ -19,7 +19,7 @@ from app.platform import jobs
 from app.platform.extensions import db
 from models import ExportJob
 from tests.conftest import APPLICANT_ID, login, page_text
-from tests.declaring import declaration_id, fill, submit
+from tests.declaring import fill, submit
 
 ROOT = Path(__file__).resolve().parents[2]
 

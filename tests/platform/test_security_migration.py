@@ -34,6 +34,6 @@ def test_migration_hashes_plain_passwords_and_nulls_empty_phones(tmp_path, app):
     assert rows["b"].password == "scrypt:32768:8:1$x$y" and not rows["b"].must_change_password
     assert rows["a"].phone is None and rows["b"].phone is None
     with app.app_context():
-        from models.protected import blind_index, decrypt
+        from models.protected import decrypt
 
         assert rows["c"].phone != "13700000000" and decrypt(rows["c"].phone) == "13700000000"

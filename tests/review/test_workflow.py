@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from app.accounts.auth import create_applicant
 from app.declaration.data import Conflict
 from app.platform.extensions import db
-from app.review.workflow import STATUS_LABELS, STEP_INDEX, STEPS, InvalidStep, perform
+from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform
 from models import (
     Account,
     Declaration,
