@@ -175,7 +175,7 @@ class DeclarationApi(BaseApi):
           - {in: query, name: page, schema: {type: integer, minimum: 1, maximum: 100000}}
           - {in: query, name: page_size, schema: {type: integer, minimum: 1, maximum: 100}}
           - {in: query, name: status, schema: {type: string, enum: [unit_review, dept_review, committee_receive,
-              committee_review, office_review, approved, rejected, returned]}}
+              committee_review, office_review, publicity, approved, rejected, returned, overdue]}}
           - {in: query, name: series, schema: {type: string, minLength: 1, maxLength: 10, pattern: '^[^\\x00]*$'}}
           - {in: query, name: level, schema: {type: string, minLength: 1, maxLength: 10, pattern: '^[^\\x00]*$'}}
           - {in: query, name: year, schema: {type: integer, minimum: 2000, maximum: 2100}}

@@ -113,3 +113,14 @@ def test_nul_characters_and_huge_ids_are_refused_not_errors(app, client):
     assert client.get("/api/v1/declarations/99999999999999999999", headers=auth).status_code == 404
     checked = client.post("/verify/", data={"no": "2026\x00", "name": "张明", "csrf_token": csrf_token(client, "/verify/")})
     assert checked.status_code == 200
+
+
+def test_the_documented_status_filter_knows_every_state(client):
+    # the OpenAPI document follows the workflow's states (公示中, 逾期未补正 included)
+    from app.review.workflow import STATUS_LABELS
+
+    login(client, "zcb")
+    document = client.get("/api/v1/_openapi").get_json()
+    parameters = document["paths"]["/api/v1/declarations/"]["get"]["parameters"]
+    status = next(p for p in parameters if p["name"] == "status")
+    assert set(status["schema"]["enum"]) == set(STATUS_LABELS) - {"draft"}
