@@ -1,23 +1,12 @@
 """The reviewer's list on few statements (#13): the count and the unit filter
 through the fuzzy search — and the scope rules unchanged."""
-import pytest
 from sqlalchemy import select
 
 from app.platform.extensions import db
 from models import Organisation
-from tests.conftest import APPLICANT_ID, login, logout, page_text
-from tests.declaring import declaration_id, fill, status_of, submit, unit_id
+from tests.conftest import login, logout, page_text
+from tests.declaring import unit_id
 
-
-@pytest.fixture
-def submitted(app, client):
-    login(client, APPLICANT_ID)
-    fill(client, app)
-    assert submit(client).status_code == 302
-    decl = declaration_id(app)
-    assert status_of(app, decl) == "unit_review"
-    logout(client)
-    return decl
 
 
 def test_unit_filter_is_the_fuzzy_search_not_a_list_of_every_unit(app, client, submitted):

@@ -44,17 +44,6 @@ from tests.declaring import (
 REVIEWERS = {UNIT_ROLE: "baili_hr", DEPARTMENT_ROLE: "gxj_zc", COMMITTEE_ROLE: "gc_pwh", OFFICE_ROLE: "zcb"}
 
 
-@pytest.fixture
-def submitted(app, client):
-    """张明's complete engineering declaration, submitted."""
-    login(client, APPLICANT_ID)
-    fill(client, app)
-    assert submit(client).status_code == 302
-    decl = declaration_id(app)
-    assert status_of(app, decl) == "unit_review"
-    logout(client)
-    return decl
-
 
 def as_user(app, username):
     return db.session.scalar(select(Account).where((Account.username == username) | Account.id_number_is(username)))
