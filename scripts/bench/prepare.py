@@ -40,7 +40,7 @@ def main(out_path):
     with app.app_context():
         applicants = db.session.scalars(
             select(Account).join(Declaration, Declaration.applicant_id == Account.id)
-            .where(Declaration.status == "draft", Account.username.like("B%")).order_by(Account.id)
+            .where(Declaration.status == "draft", Account.email.like("b%@example.com")).order_by(Account.id)
             .limit(APPLICANTS)).all()
         people = {"applicants": [sign_in(app, a) for a in applicants]}
         for name in ("zcb", "baili_hr"):

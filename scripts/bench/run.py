@@ -170,7 +170,10 @@ def main():
     url = args.database.replace("postgresql+psycopg://", "postgresql://")
     dbname = url.rsplit("/", 1)[1]
     app_dir = Path(args.app_dir).resolve()
-    env = dict(os.environ, ENV="production", SECRET_KEY="bench-" + "k" * 40, DATABASE_URL=url,
+    sys.path.insert(0, str(BENCH))
+    from seed import FIELD_KEYS
+
+    env = dict(os.environ, ENV="production", SECRET_KEY="bench-" + "k" * 40, DATABASE_URL=url, **FIELD_KEYS,
                REDIS_URL=args.redis, RATELIMIT_ENABLED="0", PYTHONDONTWRITEBYTECODE="1")
     env.pop("CAPTCHA_FIXED_CODE", None)
     import redis

@@ -11,6 +11,8 @@ file (pages list them; nothing opens them).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import random
 import subprocess
@@ -20,6 +22,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -32,6 +35,17 @@ STAGE = {"draft": 0, "returned": 1, "unit_review": 1, "dept_review": 2, "committ
          "committee_review": 3, "office_review": 4, "approved": 5}
 SNAPSHOT = '{"basic": {' + ", ".join(f'"字段{i}": "天津市第一机床厂有限公司{i}"' for i in range(60)) + "}}"
 TEXT = "天津市工程技术研究与开发中心的专业技术人员从事机械设计制造及其自动化工作多年业绩突出"
+# The benchmark's own keys for encrypted identifiers (run.py starts the app with them too).
+FIELD_KEYS = {"FIELD_ENCRYPTION_KEYS": "YmVuY2gtZmllbGQta2V5LWlkcy1hbmQtcGhvbmVzISE=",
+              "FIELD_HMAC_KEY": "bench-hmac-key-for-identifiers"}
+
+
+_fernet = Fernet(FIELD_KEYS["FIELD_ENCRYPTION_KEYS"].encode())
+
+
+def _hmac(value: str) -> str:
+    """The keyed hash the app stores beside an encrypted identifier (models/protected.py)."""
+    return hmac.new(FIELD_KEYS["FIELD_HMAC_KEY"].encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def plain_url(url: str) -> str:
@@ -46,7 +60,7 @@ def recreate(url: str) -> None:
 
 
 def flask(url: str, *args: str) -> None:
-    env = dict(os.environ, DATABASE_URL=url, ENV="development", FLASK_APP="run.py")
+    env = dict(os.environ, DATABASE_URL=url, ENV="development", FLASK_APP="run.py", **FIELD_KEYS)
     env.pop("REDIS_URL", None)
     subprocess.run([str(ROOT / ".venv/bin/flask"), *args], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
@@ -128,10 +142,11 @@ def main() -> None:
     first_user = q("SELECT coalesce(max(id), 0) + 1 FROM ab_user")[0][0]
     now = datetime.now()
     copy(conn, "ab_user", ["id", "first_name", "last_name", "username", "password", "active", "email", "id_number",
-                           "phone", "must_change_password", "created_on", "changed_on", "login_count",
+                           "phone", "id_number_hmac", "phone_hmac", "must_change_password", "created_on", "changed_on", "login_count",
                            "fail_login_count"],
-         ((first_user + i, f"申报人{i}", "", f"B{i:017d}", "x", True, f"b{i}@example.com", f"B{i:017d}",
-           f"19{i:09d}", False, now, now, 0, 0) for i in range(n)))
+         ((first_user + i, f"申报人{i}", "", "sfz_" + _hmac(f"B{i:017d}")[:40], "x", True, f"b{i}@example.com",
+           _fernet.encrypt(f"B{i:017d}".encode()).decode(), _fernet.encrypt(f"19{i:09d}".encode()).decode(),
+           _hmac(f"B{i:017d}"), _hmac(f"19{i:09d}"), False, now, now, 0, 0) for i in range(n)))
     copy(conn, "ab_user_role", ["user_id", "role_id"], ((first_user + i, applicant_role) for i in range(n)))
 
     # declarations
