@@ -187,6 +187,8 @@ class Config:
     PDF_FONT = env_str("PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
     # Speed (#13): PDF renders per person (a kept, unchanged printout does not count).
     PRINT_RATE_LIMIT = env_str("PRINT_RATE_LIMIT", "20 per minute;200 per hour")
+    # With a queue, printouts are rendered by the job worker; a request waits this long for one.
+    PRINT_WAIT_SECONDS = env_int("PRINT_WAIT_SECONDS", 30)
     # Larger list exports run as a background job with a progress bar.
     EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 10_000)
 

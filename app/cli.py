@@ -96,13 +96,19 @@ def register_commands(app) -> None:
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     @click.option("--no-schedule", is_flag=True, help="Do not enqueue the periodic tasks from this worker.")
-    def worker_command(burst, no_schedule):
+    @click.option("--lanes", default="print,main", show_default=True,
+                  help="The queues to serve, first first (print: printouts a person waits for).")
+    def worker_command(burst, no_schedule, lanes):
         """Process the job queue (RQ on REDIS_URL); also enqueues periodic tasks."""
-        from app.platform.jobs import queue_url, run_worker
+        from app.platform.jobs import LANES, queue_url, run_worker
+
+        chosen = tuple(lane.strip() for lane in lanes.split(",") if lane.strip())
+        if not chosen or set(chosen) - set(LANES):
+            raise click.BadParameter(f"可选：{', '.join(LANES)}", param_hint="--lanes")
 
         if not queue_url():
             raise click.ClickException("没有配置 REDIS_URL（或 JOB_REDIS_URL），任务在 Web 进程内直接执行，无需 worker")
-        run_worker(current_app._get_current_object(), burst=burst, schedule=not no_schedule)
+        run_worker(current_app._get_current_object(), burst=burst, schedule=not no_schedule, lanes=chosen)
 
     @app.cli.command("storage-copy")
     @click.option("--from-dir", default=None, help="The local upload folder (default UPLOAD_DIR).")

@@ -6,29 +6,41 @@ network or file access for anything a person typed.
 Rendering is the heaviest thing a request does (about half a second of CPU),
 so a printout is kept in the storage under a digest of its HTML: printed
 again while nothing on it changed, it is read back, never rendered again. A
-new version replaces the kept file of the previous one. A person renders one
-printout at a time and at most PRINT_RATE_LIMIT of them, so nobody can keep
-every worker busy (logins stay fast)."""
+new version replaces the kept file of the previous one.
+
+A printout that must be rendered is rendered by the job worker (the queue's
+"print" lane), not by the web worker that asked: the request waits for the
+file, holding one thread and no CPU, so a burst of printouts never takes
+the CPU that logins need. Without a queue it is rendered in the request.
+A person renders one printout at a time and at most PRINT_RATE_LIMIT of
+them; a second request for a printout being rendered waits for the same
+render."""
 from __future__ import annotations
 
 import hashlib
 import io
+import time
 from pathlib import Path
 
 from flask import abort, current_app, render_template
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
+from app.platform import jobs
 from app.platform.kvstore import kv
 from app.platform.ratelimit import allow
 from app.platform.storage import storage
 
 #: how long a person's render may hold their print lock (seconds)
 RENDER_LOCK_SECONDS = 120
+#: after reaching the limit, requests are refused before any work this long
+LIMIT_PAUSE_SECONDS = 10
 #: how long the pointer to a declaration's kept printout lives
 KEPT_SECONDS = 180 * 24 * 3600
 BUSY = "您的另一份打印文件正在生成，请稍候几秒再试"
 TOO_MANY = "打印过于频繁，请稍后再试"
+STILL_RENDERING = "打印文件仍在生成中，请稍后再点击下载"
+RENDER_TASK = "reports.render-printout"
 
 
 class PdfError(RuntimeError):
@@ -42,33 +54,84 @@ def font_path() -> Path:
     return path
 
 
+def refuse_when_busy(user_id: int) -> None:
+    """Called before any work on a printout request: while the person's
+    render runs, or after they reached their limit, the answer is 429 at the
+    cost of one lookup (a loop of refused requests costs the server nothing)."""
+    state = kv().get(f"print-lock:{user_id}")
+    if state:
+        abort(429, description=TOO_MANY if state == "limit" else BUSY)
+
+
 def printout(declaration_id: int, user_id: int, template: str, **context) -> bytes:
     """The PDF of one declaration's printout: the kept one when the page is
-    unchanged, else rendered (within the person's limits) and kept."""
+    unchanged, else rendered by the job worker (within the person's limits)
+    and kept."""
     font = font_path()
     html = render_template(template, font_url=str(font), for_pdf=True, **context)
     digest = hashlib.sha256(f"{template}\0{font}\0{html}".encode()).hexdigest()[:40]
     key = f"pdf{declaration_id}-{digest}.pdf"
+    kept = _kept(key)
+    if kept is not None:
+        return kept
+    if kv().add(f"print-pending:{key}", "1", RENDER_LOCK_SECONDS):   # nobody renders this one yet
+        lock = f"print-lock:{user_id}"
+        if not kv().add(lock, "1", RENDER_LOCK_SECONDS):
+            kv().delete(f"print-pending:{key}")
+            abort(429, description=BUSY)
+        if not allow("print", f"user:{user_id}", current_app.config["PRINT_RATE_LIMIT"]):
+            kv().set(lock, "limit", LIMIT_PAUSE_SECONDS)    # refused cheaply for a while
+            kv().delete(f"print-pending:{key}")
+            abort(429, description=TOO_MANY)
+        jobs.enqueue(RENDER_TASK, html, key, f"printout:{declaration_id}:{template}", lock)
+    return _wait_for(key)
+
+
+def _kept(key: str) -> bytes | None:
     try:
         return storage().read(key)
     except FileNotFoundError:
-        pass
-    lock = f"print-lock:{user_id}"
-    if not kv().add(lock, "1", RENDER_LOCK_SECONDS):
-        abort(429, description=BUSY)
+        return None
+
+
+def _wait_for(key: str) -> bytes:
+    """The rendered file, once the render job says it is done. Polling the
+    shared store costs a round trip every few hundred milliseconds and no CPU
+    worth counting; past PRINT_WAIT_SECONDS the person is asked to try again
+    (the render goes on, and the next click finds the kept file)."""
+    deadline = time.monotonic() + current_app.config["PRINT_WAIT_SECONDS"]
+    pause = 0.02
+    while True:
+        state = kv().get(f"print-done:{key}")
+        if state == "ok":
+            kept = _kept(key)
+            if kept is not None:
+                return kept
+        elif state == "failed":
+            raise PdfError("PDF rendering failed in the job worker")
+        if time.monotonic() >= deadline:
+            abort(503, description=STILL_RENDERING)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
+@jobs.task(RENDER_TASK, retries=0, keep_failed=60, lane="print")
+def render_printout(html: str, key: str, pointer: str, lock: str) -> None:
+    """Render, keep the file, replace the previous version's, and say so to
+    whoever waits (`print-done:<key>`). The HTML carries a full ID number,
+    so a failed job is kept only a minute."""
+    state = "failed"
     try:
-        if not allow("print", f"user:{user_id}", current_app.config["PRINT_RATE_LIMIT"]):
-            abort(429, description=TOO_MANY)
-        pdf = _render(html, font)
+        storage().save(key, _render(html, font_path()))
+        previous = kv().get(pointer)
+        kv().set(pointer, key, KEPT_SECONDS)
+        if previous and previous != key:
+            storage().delete(previous)  # the previous version's file
+        state = "ok"
     finally:
+        kv().set(f"print-done:{key}", state, RENDER_LOCK_SECONDS)
+        kv().delete(f"print-pending:{key}")
         kv().delete(lock)
-    storage().save(key, pdf)
-    pointer = f"printout:{declaration_id}:{template}"
-    previous = kv().get(pointer)
-    kv().set(pointer, key, KEPT_SECONDS)
-    if previous and previous != key:
-        storage().delete(previous)  # the previous version's file
-    return pdf
 
 
 def render_pdf(template: str, **context) -> bytes:

@@ -18,7 +18,7 @@ from models import Declaration, DefenceArrangement, Organisation
 from models.identity import mask_id_number
 from permissions.scopes import visible_declarations
 from reports.content import print_context
-from reports.pdf import printout
+from reports.pdf import printout, refuse_when_busy
 from reports.workbooks import review_form_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,6 +56,7 @@ class PrintView(BaseView):
     @expose("/<int:declaration_id>/summary.pdf")
     @has_access
     def summary_pdf(self, declaration_id):
+        refuse_when_busy(g.user.id)
         context = _context(_visible_or_404(declaration_id))
         return _pdf(printout(declaration_id, g.user.id, "reports/summary.html", **context),
                     f"{context['h']['name']}_简表.pdf")
@@ -69,6 +70,7 @@ class PrintView(BaseView):
     @expose("/<int:declaration_id>/review.pdf")
     @has_access
     def review_pdf(self, declaration_id):
+        refuse_when_busy(g.user.id)
         context = _context(_visible_or_404(declaration_id))
         return _pdf(printout(declaration_id, g.user.id, "reports/review_form.html", **context),
                     f"{context['h']['name']}_评审表.pdf")
@@ -90,6 +92,7 @@ class PrintView(BaseView):
     @expose("/<int:declaration_id>/defence.pdf")
     @has_access
     def defence_pdf(self, declaration_id):
+        refuse_when_busy(g.user.id)
         context = _defence_context(_visible_or_404(declaration_id))
         return _pdf(printout(declaration_id, g.user.id, "reports/defence_notice.html", **context),
                     f"{context['h']['name']}_答辩通知单.pdf")

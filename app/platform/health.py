@@ -51,8 +51,9 @@ def _queue():
         return {"note": "in-process (no queue configured)"}
     from rq import Worker
 
-    q = queue()
-    return {"waiting": q.count, "workers": Worker.count(queue=q), "failed": q.failed_job_registry.count}
+    q, printing = queue(), queue("print")
+    return {"waiting": q.count, "workers": Worker.count(queue=q), "failed": q.failed_job_registry.count,
+            "print_waiting": printing.count, "print_workers": Worker.count(queue=printing)}
 
 
 CHECKS = {"database": _database, "redis": _redis, "storage": _storage, "queue": _queue}

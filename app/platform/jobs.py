@@ -8,6 +8,11 @@ Without Redis (`make run`, the tests) a task runs at once, in-process, and
 its failure is logged rather than raised — the same contract as the queue:
 `enqueue` never fails a request because the task failed.
 
+Tasks a person waits for at the screen (a printout) go to their own queue,
+LANES["print"], which every worker takes first and a worker started with
+`--lanes print` takes alone: they never wait behind a long export, and the
+number of such workers bounds the CPU rendering can take from the web.
+
 Work a person waits for (exports, batch printouts) is *tracked*: an
 `ExportJob` row holds its state, progress and a heartbeat, so any instance
 can show a progress bar, and `recover_stale` re-queues (or fails, with a
@@ -33,22 +38,30 @@ TASKS: dict[str, Callable] = {}
 PERIODIC: dict[str, timedelta] = {}
 RETRIES: dict[str, int] = {}
 FAILURE_TTL: dict[str, int] = {}
+LANE_OF: dict[str, str] = {}
+#: the queues a worker serves, first first: printouts, then everything else
+LANES = ("print", "main")
 
 INTERRUPTED = "任务因服务中断未能完成，请重新开始"
 FAILED = "任务失败，请重新开始"
 
 
-def task(name: str, every: timedelta | None = None, retries: int = 3, keep_failed: int = 7 * 86400):
+def task(name: str, every: timedelta | None = None, retries: int = 3, keep_failed: int = 7 * 86400,
+         lane: str = "main"):
     """Register a task; with `every`, it also runs on that schedule. A task
     that raises is tried again up to `retries` times (queue mode); a failed
     one stays in RQ's failed registry `keep_failed` seconds (short for tasks
-    whose arguments are secret, such as an SMS text with a code)."""
+    whose arguments are secret, such as an SMS text with a code). `lane`
+    names its queue (one of LANES)."""
+    if lane not in LANES:
+        raise ValueError(f"no lane {lane}")
     def register(fn: Callable) -> Callable:
         if name in TASKS and TASKS[name] is not fn:
             raise ValueError(f"task {name} registered twice")
         TASKS[name] = fn
         RETRIES[name] = retries
         FAILURE_TTL[name] = keep_failed
+        LANE_OF[name] = lane
         if every is not None:
             PERIODIC[name] = every
         return fn
@@ -62,16 +75,17 @@ def queue_url() -> str | None:
     return cfg.get("JOB_REDIS_URL") or cfg.get("REDIS_URL")
 
 
-def queue():
-    """The RQ queue, on a connection with short timeouts (a dead Redis must
-    not stall a web worker)."""
+def queue(lane: str = "main", connection=None):
+    """The RQ queue of a lane (JOB_QUEUE, or JOB_QUEUE-print), on a connection
+    with short timeouts (a dead Redis must not stall a web worker)."""
     from rq import Queue
 
     from app.platform.kvstore import connect
 
     cfg = current_app.config
-    conn = connect(queue_url(), cfg.get("REDIS_TIMEOUT", 0.5), read_timeout=10)
-    return Queue(cfg.get("JOB_QUEUE", "zc-jobs"), connection=conn, default_timeout=cfg.get("JOB_TIMEOUT", 1800))
+    conn = connection or connect(queue_url(), cfg.get("REDIS_TIMEOUT", 0.5), read_timeout=10)
+    name = cfg.get("JOB_QUEUE", "zc-jobs") + ("" if lane == "main" else f"-{lane}")
+    return Queue(name, connection=conn, default_timeout=cfg.get("JOB_TIMEOUT", 1800))
 
 
 def enqueue(name: str, *args, **kwargs):
@@ -84,7 +98,7 @@ def enqueue(name: str, *args, **kwargs):
 
         delays = current_app.config.get("JOB_RETRY_DELAYS", [10, 60, 300])
         try:
-            return queue().enqueue_call(run_task, args=(name, *args), kwargs=kwargs or None, timeout=None,
+            return queue(LANE_OF[name]).enqueue_call(run_task, args=(name, *args), kwargs=kwargs or None, timeout=None,
                                    retry=Retry(max=RETRIES[name], interval=delays) if RETRIES[name] else None,
                                         failure_ttl=FAILURE_TTL[name], result_ttl=0, description=name)
         except redis.RedisError:
@@ -126,8 +140,9 @@ def _call(db, name, args, kwargs):
         db.session.remove()
 
 
-def run_worker(app, burst: bool = False, schedule: bool = True) -> None:
-    """`flask worker`: process the queue; enqueue periodic tasks when due."""
+def run_worker(app, burst: bool = False, schedule: bool = True, lanes: tuple[str, ...] = LANES) -> None:
+    """`flask worker`: process the queues of `lanes`, in that order; enqueue
+    periodic tasks when due."""
     import redis
     from rq import Worker
 
@@ -135,10 +150,11 @@ def run_worker(app, burst: bool = False, schedule: bool = True) -> None:
     _WORKER_APP = app
     _own_temp_folder(app)
     with app.app_context():
-        q = queue()
+        first = queue(lanes[0])
+        queues = [first, *(queue(lane, first.connection) for lane in lanes[1:])]
         if schedule:
             threading.Thread(target=_scheduler_loop, args=(app,), daemon=True, name="periodic").start()
-        worker = Worker([q], connection=q.connection, name=f"zc-{os.uname().nodename}-{os.getpid()}")
+        worker = Worker(queues, connection=first.connection, name=f"zc-{os.uname().nodename}-{os.getpid()}")
         try:
             worker.work(burst=burst, with_scheduler=True)
         except redis.RedisError:

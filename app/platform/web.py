@@ -107,7 +107,7 @@ def handle_http_error(exc: HTTPException):
         title = _too_large()
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": title if title != "请求未能完成" else exc.name}, exc.code
-    detail = exc.description if exc.code in (400, 404, 429) and _is_chinese(exc.description) else ""
+    detail = exc.description if exc.code in (400, 404, 429, 503) and _is_chinese(exc.description) else ""
     return render_template("error.html", code=exc.code, title=title, detail=detail), exc.code
 
 
