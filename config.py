@@ -180,6 +180,8 @@ class Config:
     #: roles that sign in with a second factor (TOTP app or recovery code);
     #: development and tests leave it empty so the demo accounts sign in directly
     MFA_REQUIRED_ROLES = env_str("MFA_REQUIRED_ROLES", "管理员,审计管理员,职称办,评委会,主管部门,单位审核")
+    # Staff without an authenticator app may take the second factor by SMS to their phone on record.
+    MFA_SMS = env_bool("MFA_SMS", True)
     #: audit rows are kept at least this many days (等保: ≥ 6 months)
     AUDIT_RETENTION_DAYS = max(183, env_int("AUDIT_RETENTION_DAYS", 365))
 

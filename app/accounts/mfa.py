@@ -1,7 +1,10 @@
 """Second factor for staff (等保 level 3; #10 item 5): TOTP from an
 authenticator app (pyotp), enrolled with a QR code, plus ten single-use
-recovery codes. Which roles must use it is a setting (MFA_REQUIRED_ROLES);
-the form login and the JSON login both ask for it."""
+recovery codes; or, where MFA_SMS is on, a code sent by SMS to the phone on
+the account (for staff without an authenticator app). Which roles must use a
+second factor is a setting (MFA_REQUIRED_ROLES); the form login and the JSON
+login both ask for it (the JSON login takes TOTP only: it has no second step
+to send an SMS in)."""
 from __future__ import annotations
 
 import io
@@ -13,12 +16,14 @@ import pyotp
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts import sms_codes
 from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.kvstore import kv
 from models import Account
 
 ISSUER = "职称申报评审系统"
+SMS_PURPOSE = "mfa"
 RECOVERY_CODES = 10
 
 
@@ -29,6 +34,23 @@ def required_for(user: Account) -> bool:
 
 def enrolled(user: Account) -> bool:
     return bool(user.mfa_secret)
+
+
+def sms_possible(user: Account) -> bool:
+    return bool(current_app.config.get("MFA_SMS") and user.phone)
+
+
+def can_verify(user: Account) -> bool:
+    """Has a second factor to give now: an authenticator, or SMS to a phone."""
+    return enrolled(user) or sms_possible(user)
+
+
+def send_sms_code(user: Account) -> str | None:
+    """Send a login code to the account's phone; an error message or None."""
+    error = sms_codes.send_code(SMS_PURPOSE, user.phone)
+    record("mfa.sms_sent" if error is None else "mfa.sms_refused", f"ab_user:{user.id}", actor=user)
+    db.session.commit()
+    return error
 
 
 def new_secret() -> str:
@@ -73,20 +95,23 @@ def enroll(user: Account, secret: str, code: str) -> list[str] | None:
     return codes
 
 
-def verify(user: Account, code: str) -> bool:
-    """A TOTP code, or one of the recovery codes (used up). Five wrong codes
-    in 15 minutes end the attempt: the person starts again at the login."""
+def verify(user: Account, code: str, sms: bool = False) -> bool:
+    """A TOTP code, or one of the recovery codes (used up); with `sms` (a
+    code was sent), also the SMS code (used once). Five wrong codes in 15 minutes end the
+    attempt: the person starts again at the login."""
     code = (code or "").strip().replace(" ", "").lower()
     tries_key = f"mfa-fail:{user.id}"
     if int(kv().get(tries_key) or 0) >= current_app.config["LOGIN_MAX_FAILURES"]:
         ok = False
     elif code.isdigit() and len(code) == 6:
-        ok = _totp_ok(user, user.mfa_secret, code)
+        ok = (enrolled(user) and _totp_ok(user, user.mfa_secret, code)) or \
+            (sms and sms_possible(user) and sms_codes.check_code(SMS_PURPOSE, user.phone, code) is None)
     else:
-        ok = _use_recovery_code(user, code)
+        ok = enrolled(user) and _use_recovery_code(user, code)
     if not ok:
         kv().incr(tries_key, current_app.config["LOGIN_LOCK_MINUTES"] * 60)
-    record("mfa.ok" if ok else "mfa.failed", f"ab_user:{user.id}", actor=user)
+    record("mfa.ok" if ok else "mfa.failed", f"ab_user:{user.id}", actor=user,
+           after={"sms_sent": sms})
     db.session.commit()
     return ok
 

@@ -1,6 +1,6 @@
 """#10 item 5: staff sign in with a second factor when their role requires
-it — TOTP enrolled with a QR code, recovery codes — on the form and the JSON
-login alike."""
+it — TOTP enrolled with a QR code, recovery codes, or an SMS code to the
+phone on record — on the form and the JSON login alike."""
 import re
 
 import pyotp
@@ -9,12 +9,19 @@ from sqlalchemy import select, text
 
 from app.platform.extensions import db
 from models import Account
-from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
+from tests.conftest import APPLICANT_ID, csrf_token, last_code, login, outbox, page_text
 
 
 @pytest.fixture
 def mfa_for_office(app, monkeypatch):
+    """The second factor for 职称办 and 管理员, by authenticator only."""
     monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", "职称办,管理员")
+    monkeypatch.setitem(app.config, "MFA_SMS", False)
+
+
+@pytest.fixture
+def mfa_by_sms(app, mfa_for_office, monkeypatch):
+    monkeypatch.setitem(app.config, "MFA_SMS", True)
 
 
 def post_code(client, path, code):
@@ -29,14 +36,17 @@ def enroll(app, client):
     secret = re.search(r'id="mfa-secret">([A-Z2-7]+)<', html).group(1)
     assert client.get("/").status_code == 302  # not signed in yet
     assert post_code(client, "/mfa/enroll", "000000").status_code == 400
-    done = post_code(client, "/mfa/enroll", pyotp.TOTP(secret).now())
+    enrol_code = pyotp.TOTP(secret).now()
+    done = post_code(client, "/mfa/enroll", enrol_code)
     codes = re.findall(r"<li><code>([0-9a-f]{10})</code></li>", page_text(done))
     assert len(codes) == 10
+    client.enrol_code = enrol_code
     return secret, codes
 
 
 def test_staff_enrol_then_need_the_code(app, client, mfa_for_office):
     secret, codes = enroll(app, client)
+    used = client.enrol_code
     assert client.get("/").status_code == 200
     with app.app_context():
         stored = db.session.execute(text("SELECT mfa_secret, mfa_recovery FROM ab_user WHERE username='zcb'")).one()
@@ -48,7 +58,7 @@ def test_staff_enrol_then_need_the_code(app, client, mfa_for_office):
     assert other.get("/").status_code == 302
     assert post_code(other, "/mfa/verify", "123456").status_code == 400
     # The code just used to enrol is not accepted again (no replay).
-    assert post_code(other, "/mfa/verify", pyotp.TOTP(secret).now()).status_code == 400
+    assert post_code(other, "/mfa/verify", used).status_code == 400
     assert post_code(other, "/mfa/verify", codes[0]).status_code == 302
     assert other.get("/").status_code == 200
 
@@ -102,3 +112,87 @@ def test_administrator_resets_a_lost_authenticator(app, client, mfa_for_office, 
     assert login(app.test_client(), "zcb").headers["Location"].endswith("/mfa/enroll")
     with app.app_context():
         assert "mfa.reset" in {a for (a,) in db.session.execute(text("SELECT action FROM audit_event"))}
+
+
+# -- the second factor by SMS (for staff without an authenticator app) --
+
+ZCB_PHONE = "13800000005"
+
+
+def send_sms(client, page="/mfa/verify"):
+    return client.post("/mfa/sms", data={"csrf_token": csrf_token(client, page)})
+
+
+def audit_actions(app) -> list[str]:
+    with app.app_context():
+        return [a for (a,) in db.session.execute(text("SELECT action FROM audit_event ORDER BY id"))]
+
+
+def test_staff_without_an_authenticator_sign_in_with_an_sms_code(app, client, mfa_by_sms):
+    response = login(client, "zcb")
+    assert response.headers["Location"].endswith("/mfa/verify")       # not forced to enrol first
+    page = page_text(client.get("/mfa/verify"))
+    assert "发送短信验证码至138****0005" in page and ZCB_PHONE not in page
+    assert post_code(client, "/mfa/verify", "123456").status_code == 400   # nothing sent yet: no code is right
+    assert outbox(app) == []
+    sent = send_sms(client)
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/mfa/verify")
+    assert "短信验证码已发送至138****0005" in page_text(client.get("/mfa/verify"))
+    code = last_code(app, ZCB_PHONE)
+    wrong = "000000" if code != "000000" else "111111"
+    refused = post_code(client, "/mfa/verify", wrong)
+    assert refused.status_code == 400 and "验证码错误" in page_text(refused)
+    assert client.get("/").status_code == 302                          # still not signed in
+    assert post_code(client, "/mfa/verify", code).status_code == 302
+    assert client.get("/").status_code == 200
+    assert {"mfa.sms_sent", "mfa.failed", "mfa.ok"} <= set(audit_actions(app))
+
+    other = app.test_client()                                          # the code was used once
+    login(other, "zcb")
+    assert post_code(other, "/mfa/verify", code).status_code == 400
+    assert other.get("/").status_code == 302
+
+
+def test_an_sms_code_is_sent_once_a_minute_and_five_wrong_codes_end_the_attempt(app, client, mfa_by_sms):
+    login(client, "zcb")
+    send_sms(client)
+    again = send_sms(client)
+    assert again.status_code == 302 and "秒后再试" in page_text(client.get("/mfa/verify"))
+    assert len(outbox(app)) == 1
+    code = last_code(app, ZCB_PHONE)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        assert post_code(client, "/mfa/verify", wrong).status_code == 400
+    assert post_code(client, "/mfa/verify", code).status_code == 400    # too late, even with the right code
+    assert client.get("/").status_code == 302
+
+
+def test_the_sms_step_needs_a_pending_login_a_phone_the_setting_and_a_form_token(app, client, mfa_by_sms,
+                                                                                 monkeypatch):
+    anonymous = app.test_client()
+    response = anonymous.post("/mfa/sms", data={"csrf_token": csrf_token(anonymous, "/login/")})
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+    login(client, "zcb")
+    assert client.post("/mfa/sms").status_code == 400                   # forged: no CSRF token
+    with app.app_context():
+        db.session.execute(text("UPDATE ab_user SET phone = NULL, phone_hmac = NULL WHERE username = 'admin'"))
+        db.session.commit()
+    admin = app.test_client()
+    assert login(admin, "admin").headers["Location"].endswith("/mfa/enroll")   # no phone: the authenticator
+    assert admin.get("/mfa/verify").headers["Location"].endswith("/mfa/enroll")
+    assert send_sms(admin, "/mfa/enroll").status_code == 404
+    monkeypatch.setitem(app.config, "MFA_SMS", False)
+    assert "短信" not in page_text(client.get("/mfa/enroll"))
+    assert send_sms(client, "/mfa/enroll").status_code == 404
+    assert outbox(app) == []
+
+
+def test_an_enrolled_person_who_lost_the_phone_app_may_use_sms(app, client, mfa_for_office, monkeypatch):
+    enroll(app, client)
+    monkeypatch.setitem(app.config, "MFA_SMS", True)
+    other = app.test_client()
+    assert login(other, "zcb").headers["Location"].endswith("/mfa/verify")
+    assert "没有身份验证器？发送短信验证码" in page_text(other.get("/mfa/verify"))
+    send_sms(other)
+    assert post_code(other, "/mfa/verify", last_code(app, ZCB_PHONE)).status_code == 302
+    assert other.get("/").status_code == 200
