@@ -46,7 +46,7 @@ def add_expert(user, form: dict) -> tuple[Expert, str]:
         errors["phone"] = phone_error(values["phone"])
     if values["username"] and db.session.scalar(select(Account.id).where(Account.username == values["username"])):
         errors["username"] = "该账号已存在"
-    if values["phone"] and db.session.scalar(select(Account.id).where(Account.phone == values["phone"])):
+    if values["phone"] and db.session.scalar(select(Account.id).where(Account.phone_is(values["phone"]))):
         errors["phone"] = "该手机号已被其他账号使用"
     if errors:
         raise ExpertFormError(errors)

@@ -221,6 +221,10 @@ def test_expert_pool_form_refuses_bad_input_and_keeps_it(app, client):
     assert 'value="周立"' in html
     with app.app_context():
         assert db.session.query(Expert).count() == 7
+    # a phone already on an account (stored encrypted: compared by its keyed hash)
+    taken = client.post("/meetings/experts", data={"name": "周立", "username": "zj_zhouli", "phone": "13800000002",
+                                                   "major": "机械", "csrf_token": token})
+    assert taken.status_code == 400 and "该手机号已被其他账号使用" in page_text(taken)
     login(client, "jy_pwh")   # another committee's pool is not theirs
     assert "王磊" not in page_text(client.get("/meetings/experts"))
     login(client, "zj_wanglei")
