@@ -82,10 +82,10 @@ def _finish_config(app: Flask) -> None:
         if production:
             raise RuntimeError("FIELD_ENCRYPTION_KEYS and FIELD_HMAC_KEY must be set when ENV=production")
         app.config["FIELD_ENCRYPTION_KEYS"], app.config["FIELD_HMAC_KEY"] = development_field_keys()
-    from cryptography.fernet import Fernet, MultiFernet
+    from models.protected import FieldCipher
 
-    app.extensions["field_cipher"] = MultiFernet(
-        [Fernet(k.strip().encode()) for k in app.config["FIELD_ENCRYPTION_KEYS"].split(",") if k.strip()])
+    app.extensions["field_cipher"] = FieldCipher(
+        [k.strip() for k in app.config["FIELD_ENCRYPTION_KEYS"].split(",") if k.strip()])
     # The hash FAB checks for unknown accounts, so their timing matches real ones.
     app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"] = generate_password_hash(
         "not-a-password", method=app.config["FAB_PASSWORD_HASH_METHOD"]

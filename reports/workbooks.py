@@ -4,8 +4,8 @@ value beginning with = + - @ never becomes a formula."""
 from __future__ import annotations
 
 import io
+import itertools
 
-import xlsxwriter
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -19,20 +19,51 @@ def text_cell(cell, value):
 
 
 def write_rows(rows, sheet_title: str = "Sheet1", on_progress=None) -> bytes:
-    """Stream rows (the first is the header) into a workbook; memory stays
-    bounded. XlsxWriter in constant-memory mode: measured faster than
-    openpyxl's write-only mode with lxml, in a few MiB (scripts/bench/writers.py).
-    Strings are written as strings, never as formulas or numbers."""
+    """Stream rows (the first is the header) into a workbook. The Rust
+    writer (rustpy-xlsxwriter) is about ten times faster than XlsxWriter's
+    constant-memory mode and keeps about 12 MiB per 100,000 rows
+    (scripts/bench/writers.py). Strings are written as strings, never as
+    formulas or numbers (formulas only in columns named as such)."""
+    from rustpy_xlsxwriter import FastExcel
+
+    rows = iter(rows)
+    headers = _unique_headers(next(rows))
+
+    def records():
+        for number, row in enumerate(rows, 1):
+            yield dict(zip(headers, row))
+            if on_progress and number % 500 == 0:
+                on_progress(number)
+
+    data = records()
+    first = next(data, None)
+    if first is None:   # the Rust writer takes its header from the first record
+        return _headers_only(headers, sheet_title)
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
-                                     "strings_to_numbers": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(sheet_title)
-    for number, row in enumerate(rows):
-        sheet.write_row(number, 0, row)
-        if on_progress and number and number % 500 == 0:
-            on_progress(number)
-    book.close()
+    FastExcel(buf).sheet(sheet_title, itertools.chain([first], data)).save()
     return buf.getvalue()
+
+
+def _headers_only(headers: list[str], sheet_title: str) -> bytes:
+    """An empty list, or an import template: just the header row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title
+    for col, header in enumerate(headers, 1):
+        text_cell(sheet.cell(1, col), header)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _unique_headers(headers) -> list[str]:
+    """Records are keyed by header: two equal headers must stay two columns."""
+    seen: dict[str, int] = {}
+    out = []
+    for h in map(str, headers):
+        seen[h] = seen.get(h, 0) + 1
+        out.append(h if seen[h] == 1 else f"{h}（{seen[h]}）")
+    return out
 
 
 THIN = Side(style="thin", color="000000")

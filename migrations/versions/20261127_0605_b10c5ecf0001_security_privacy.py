@@ -47,7 +47,7 @@ def upgrade():
 
 
 def _encrypt_identifiers(conn):
-    from models.protected import TOKEN_PREFIX, blind_index, encrypt
+    from models.protected import blind_index, encrypt, is_token
     from models.user import applicant_username
 
     users = sa.table("ab_user", sa.column("id", sa.Integer), sa.column("username", sa.String),
@@ -56,11 +56,11 @@ def _encrypt_identifiers(conn):
     rows = conn.execute(sa.select(users.c.id, users.c.username, users.c.id_number, users.c.phone)).all()
     for user_id, username, id_number, phone in rows:
         values = {}
-        if id_number and not id_number.startswith(TOKEN_PREFIX):
+        if id_number and not is_token(id_number):
             values.update(id_number=encrypt(id_number), id_number_hmac=blind_index(id_number))
             if username == id_number:
                 values["username"] = applicant_username(id_number)
-        if phone and not phone.startswith(TOKEN_PREFIX):
+        if phone and not is_token(phone):
             values.update(phone=encrypt(phone), phone_hmac=blind_index(phone))
         if values:
             conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))

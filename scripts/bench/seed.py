@@ -22,7 +22,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -40,7 +39,16 @@ FIELD_KEYS = {"FIELD_ENCRYPTION_KEYS": "YmVuY2gtZmllbGQta2V5LWlkcy1hbmQtcGhvbmVz
               "FIELD_HMAC_KEY": "bench-hmac-key-for-identifiers"}
 
 
-_fernet = Fernet(FIELD_KEYS["FIELD_ENCRYPTION_KEYS"].encode())
+_cipher = None
+
+
+def cipher():
+    """The app's own field cipher (models/protected.py) under the benchmark's key."""
+    global _cipher
+    if _cipher is None:
+        from models.protected import FieldCipher
+        _cipher = FieldCipher([FIELD_KEYS["FIELD_ENCRYPTION_KEYS"]])
+    return _cipher
 
 
 def _hmac(value: str) -> str:
@@ -145,7 +153,7 @@ def main() -> None:
                            "phone", "id_number_hmac", "phone_hmac", "must_change_password", "created_on", "changed_on", "login_count",
                            "fail_login_count"],
          ((first_user + i, f"申报人{i}", "", "sfz_" + _hmac(f"B{i:017d}")[:40], "x", True, f"b{i}@example.com",
-           _fernet.encrypt(f"B{i:017d}".encode()).decode(), _fernet.encrypt(f"19{i:09d}".encode()).decode(),
+           cipher().encrypt(f"B{i:017d}"), cipher().encrypt(f"19{i:09d}"),
            _hmac(f"B{i:017d}"), _hmac(f"19{i:09d}"), False, now, now, 0, 0) for i in range(n)))
     copy(conn, "ab_user_role", ["user_id", "role_id"], ((first_user + i, applicant_role) for i in range(n)))
 

@@ -51,7 +51,16 @@ def xlsxwriter_constant_memory(n):
     return buf.getvalue()
 
 
-WRITERS = {"openpyxl write_only (lxml)": openpyxl_write_only, "XlsxWriter constant_memory": xlsxwriter_constant_memory}
+def rustpy_xlsxwriter(n):
+    """The app's own writer (reports/workbooks.py)."""
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from reports.workbooks import write_rows
+    return write_rows(rows(n), "申报列表")
+
+
+WRITERS = {"rustpy-xlsxwriter (the app's)": rustpy_xlsxwriter, "openpyxl write_only (lxml)": openpyxl_write_only,
+           "XlsxWriter constant_memory": xlsxwriter_constant_memory}
 
 
 def main():

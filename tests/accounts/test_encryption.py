@@ -4,11 +4,12 @@ exact search; lists keep masking; nothing changes for users."""
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
 from app.platform.extensions import db
 from models import Account
+from models.protected import FieldCipher, blind_index
 from tests.conftest import APPLICANT_ID, login, page_text
 
 
@@ -58,17 +59,48 @@ def test_key_rotation(app):
     from app.cli import rotate_field_keys
 
     old = app.extensions["field_cipher"]
-    new = Fernet(Fernet.generate_key())
+    new = Fernet.generate_key().decode()
     try:
-        app.extensions["field_cipher"] = MultiFernet([new, *old._fernets])
+        app.extensions["field_cipher"] = FieldCipher([new, *old.keys])
         with app.app_context():
             rotate_field_keys()
-        app.extensions["field_cipher"] = MultiFernet([new])  # the old key is gone
+        app.extensions["field_cipher"] = FieldCipher([new])  # the old key is gone
         with app.app_context():
             user = db.session.scalar(select(Account).where(Account.id_number_is(APPLICANT_ID)))
             assert user.id_number == APPLICANT_ID and user.phone == "13800000001"
     finally:
         app.extensions["field_cipher"] = old
+
+
+def test_values_written_as_fernet_tokens_are_read_and_rotated_to_gcm(app):
+    """Values encrypted before the GCM format stay readable; the rotation
+    command rewrites them in the current format."""
+    from app.cli import rotate_field_keys
+
+    cipher = app.extensions["field_cipher"]
+    legacy = Fernet(cipher.keys[0].encode()).encrypt(APPLICANT_ID.encode()).decode()
+    with app.app_context():
+        db.session.execute(text("UPDATE ab_user SET id_number = :t WHERE id_number_hmac = :h"),
+                           {"t": legacy, "h": blind_index(APPLICANT_ID)})
+        db.session.commit()
+        assert db.session.scalar(select(Account.id_number).where(Account.id_number_is(APPLICANT_ID))) == APPLICANT_ID
+        rotate_field_keys()
+        stored = db.session.execute(text("SELECT id_number FROM ab_user WHERE id_number_hmac = :h"),
+                                    {"h": blind_index(APPLICANT_ID)}).scalar()
+    assert stored.startswith("v2:") and APPLICANT_ID not in stored
+    with app.app_context():
+        assert db.session.scalar(select(Account.id_number).where(Account.id_number_is(APPLICANT_ID))) == APPLICANT_ID
+
+
+def test_a_value_under_an_unknown_key_is_refused(app):
+    stranger = FieldCipher([Fernet.generate_key().decode()])
+    with app.app_context():
+        db.session.execute(text("UPDATE ab_user SET phone = :t WHERE id_number_hmac = :h"),
+                           {"t": stranger.encrypt("13800000001"), "h": blind_index(APPLICANT_ID)})
+        db.session.commit()
+        with pytest.raises(ValueError):
+            db.session.scalar(select(Account.phone).where(Account.id_number_is(APPLICANT_ID)))
+        db.session.rollback()
 
 
 def test_lists_keep_masking(app, client):
