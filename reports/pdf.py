@@ -23,8 +23,6 @@ import time
 from pathlib import Path
 
 from flask import abort, current_app, render_template
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from app.platform import jobs
 from app.platform.kvstore import kv
@@ -142,6 +140,11 @@ def render_pdf(template: str, **context) -> bytes:
 
 
 def _render(html: str, font: Path) -> bytes:
+    # xhtml2pdf (~20 MB) is loaded where printouts are rendered: the job
+    # worker, not every web worker (#13: memory)
+    from xhtml2pdf import pisa
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
     policy = ResourceAccessPolicy.server(base_dir=str(font.parent), extra_roots=(str(font.parent),),
                                          allow_remote=False, max_render_seconds=120)
     out = io.BytesIO()

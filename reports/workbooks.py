@@ -6,9 +6,6 @@ from __future__ import annotations
 import io
 import itertools
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 
 def text_cell(cell, value):
@@ -46,6 +43,8 @@ def write_rows(rows, sheet_title: str = "Sheet1", on_progress=None) -> bytes:
 
 def _headers_only(headers: list[str], sheet_title: str) -> bytes:
     """An empty list, or an import template: just the header row."""
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_title
@@ -66,15 +65,18 @@ def _unique_headers(headers) -> list[str]:
     return out
 
 
-THIN = Side(style="thin", color="000000")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="top")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LABEL_FILL = PatternFill("solid", fgColor="EEEEEE")
-
-
 def review_form_workbook(h: dict, blocks, events, status_labels) -> bytes:
     """专业技术资格评审表 as a formatted sheet that prints on A4 without adjustment."""
+    # openpyxl is loaded when a form is made, not by every web worker at start (#13: memory)
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    label_fill = PatternFill("solid", fgColor="EEEEEE")
     book = Workbook()
     sheet = book.active
     sheet.title = "评审表"
@@ -84,35 +86,35 @@ def review_form_workbook(h: dict, blocks, events, status_labels) -> bytes:
         sheet.column_dimensions[get_column_letter(col)].width = 14 if col % 2 else 16
     row = 1
 
-    def merged(text, r, c1, c2, bold=False, fill=None, align=WRAP, size=10):
+    def merged(text, r, c1, c2, bold=False, fill=None, align=wrap, size=10):
         sheet.merge_cells(start_row=r, start_column=c1, end_row=r, end_column=c2)
         cell = text_cell(sheet.cell(r, c1), text)
         cell.font = Font(bold=bold, size=size)
         cell.alignment = align
         for c in range(c1, c2 + 1):
-            sheet.cell(r, c).border = BORDER
+            sheet.cell(r, c).border = border
             if fill:
                 sheet.cell(r, c).fill = fill
 
-    merged("专业技术资格评审表", row, 1, width, bold=True, align=CENTER, size=16)
+    merged("专业技术资格评审表", row, 1, width, bold=True, align=center, size=16)
     sheet.row_dimensions[row].height = 30
     row += 1
     merged(f"{h['year']}年度　申报{h['series']}　{h['title']}" + (f"　证书编号：{h['certificate_no']}"
                                                               if h["certificate_no"] else ""),
-           row, 1, width, align=CENTER)
+           row, 1, width, align=center)
     row += 1
     for pairs in ([("姓名", h["name"]), ("性别", h["gender"]), ("出生日期", h["birth_date"]), ("民族", h["ethnicity"])],
                   [("工作单位", h["unit"]), ("申报专业", h["major"]), ("申报级别", h["level"]),
                    ("政治面貌", h["political_status"])]):
         for i, (label, value) in enumerate(pairs):
-            merged(label, row, 2 * i + 1, 2 * i + 1, bold=True, fill=LABEL_FILL)
+            merged(label, row, 2 * i + 1, 2 * i + 1, bold=True, fill=label_fill)
             merged(value, row, 2 * i + 2, 2 * i + 2)
         row += 1
     for block in blocks:
         if block.key == "basic":
             continue
         row += 1
-        merged(block.title, row, 1, width, bold=True, fill=LABEL_FILL, size=11)
+        merged(block.title, row, 1, width, bold=True, fill=label_fill, size=11)
         row += 1
         if block.many:
             if not block.rows:
@@ -122,31 +124,31 @@ def review_form_workbook(h: dict, blocks, events, status_labels) -> bytes:
             spans = _spans(len(block.headers), width)
             for values, bold in [(block.headers, True)] + [(r, False) for r in block.rows]:
                 for (c1, c2), value in zip(spans, values):
-                    merged(value, row, c1, c2, bold=bold, fill=LABEL_FILL if bold else None)
+                    merged(value, row, c1, c2, bold=bold, fill=label_fill if bold else None)
                 sheet.row_dimensions[row].height = _height(values, spans)
                 row += 1
         else:
             half = width // 2
             for i in range(0, len(block.pairs), 2):
                 for j, (label, value) in enumerate(block.pairs[i:i + 2]):
-                    merged(label, row, half * j + 1, half * j + 1, bold=True, fill=LABEL_FILL)
+                    merged(label, row, half * j + 1, half * j + 1, bold=True, fill=label_fill)
                     merged(value, row, half * j + 2, half * (j + 1))
                 sheet.row_dimensions[row].height = _height([v for _, v in block.pairs[i:i + 2]],
                                                            [(2, half), (half + 2, 2 * half)])
                 row += 1
             for label, value in block.wide:
-                merged(label, row, 1, 1, bold=True, fill=LABEL_FILL)
+                merged(label, row, 1, 1, bold=True, fill=label_fill)
                 merged(value, row, 2, width)
                 sheet.row_dimensions[row].height = _height([value], [(2, width)])
                 row += 1
     row += 1
-    merged("审核意见", row, 1, width, bold=True, fill=LABEL_FILL, size=11)
+    merged("审核意见", row, 1, width, bold=True, fill=label_fill, size=11)
     row += 1
     for values, bold in [(["审核单位", "审核人", "结果", "意见", "时间"], True)] + [
             ([e.org_name, e.actor_name, status_labels[e.to_status], e.opinion, e.created_at.strftime("%Y-%m-%d")],
              False) for e in events if e.action != "submit"]:
         for (c1, c2), value in zip([(1, 2), (3, 3), (4, 4), (5, width - 1), (width, width)], values):
-            merged(value, row, c1, c2, bold=bold, fill=LABEL_FILL if bold else None)
+            merged(value, row, c1, c2, bold=bold, fill=label_fill if bold else None)
         row += 1
 
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.declaration.data import lookups
@@ -36,6 +35,8 @@ def list_rows_for_export(rows, full_identifiers: bool = False):
 
 def import_defence_sheet(raw: bytes, user) -> tuple[list[str], int | None]:
     """Return (errors, None) when any row is wrong, or ([], number imported)."""
+    from openpyxl import load_workbook  # loaded on use, not by every web worker (#13: memory)
+
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a bad file)

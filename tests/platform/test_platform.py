@@ -210,3 +210,19 @@ def test_migrations_match_the_models(app):
         context = MigrationContext.configure(conn, opts={"include_object": include_in_migrations})
         diff = compare_metadata(context, Model.metadata)
     assert diff == [], diff
+
+
+def test_web_workers_do_not_load_the_renderers_at_start(tmp_path):
+    """The PDF renderer and openpyxl (~30 MB) are loaded where they are used
+    (the job worker, a formatted 评审表), not by every web worker (#13: memory)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("import sys; from app import create_app; create_app('test'); "
+            "print(sorted(m for m in ('xhtml2pdf', 'reportlab', 'openpyxl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "INSTANCE_DIR": str(tmp_path),
+                              "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
