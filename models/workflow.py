@@ -20,7 +20,8 @@ from sqlalchemy.orm import relationship
 
 class ReviewEvent(Model):
     """One step of a declaration's way: who, for which organisation, what,
-    with which opinion, when and from where. Never changed or deleted."""
+    with which opinion, when and from where. Never changed or deleted, but
+    for `ended_at`, filled once when the declaration's next step is recorded."""
 
     __tablename__ = "review_event"
     id = Column(Integer, primary_key=True)
@@ -36,6 +37,9 @@ class ReviewEvent(Model):
     opinion = Column(Text, nullable=False, default="")
     ip = Column(String(45), nullable=False, default="")
     created_at = Column(DateTime, nullable=False, default=datetime.now)
+    #: when the wait that began here ended: the time of the declaration's next step; NULL on its
+    #: latest row (it waits there still). The statistics read waits from it without a window.
+    ended_at = Column(DateTime)
     #: at each submission: the declaration's data as JSON, to show what changed (B4)
     snapshot = Column(Text)
 

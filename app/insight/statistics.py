@@ -1,18 +1,20 @@
-"""统计分析 (M5): every figure is one GROUP BY query over the declarations the
+"""统计分析 (M5): every figure is counted in SQL over the declarations the
 person may see (`visible_declarations`, the same rule as every list), with
-the review lists' filters. Nothing loads declarations into Python."""
+the review lists' filters: the ten tables of counts in one GROUP BY pass
+(`breakdowns`), the waits and overdue counts in another over the history
+(`waiting_times`). Nothing loads declarations into Python."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from flask import current_app
 
-from sqlalchemy import case, func, literal, null, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, literal, null, select, tuple_
 
-from app.insight.time_limits import HOLDERS, overdue_condition
+from app.insight.time_limits import HOLDERS, past_limit
 from app.platform.extensions import db
 from app.platform.kvstore import kv
 from app.review.workflow import STATUS_LABELS
@@ -50,123 +52,155 @@ def conditions(user, f: dict) -> list:
     return out
 
 
-def _counts(where, column, names=None) -> list[list]:
-    rows = db.session.execute(select(column, func.count(Declaration.id)).where(*where)
-                              .group_by(column).order_by(func.count(Declaration.id).desc(), column)).all()
-    return [[(names or {}).get(key, key if key is not None else "（未填写）"), n] for key, n in rows]
+#: what the page counts the declarations by: one table each (series and level two)
+BREAKDOWNS = {"status": Declaration.status, "series": Declaration.series, "level": Declaration.level,
+              "unit": Declaration.unit_id, "department": Declaration.department_id,
+              "committee": Declaration.committee_id, "year": Declaration.year,
+              "per_day": func.date(Declaration.submitted_at)}
 
 
-def _org_counts(where, column) -> list[list]:
-    org = aliased(Organisation)
-    rows = db.session.execute(select(func.coalesce(org.name, "（无）"), func.count(Declaration.id))
-                              .select_from(Declaration).outerjoin(org, org.id == column).where(*where)
-                              .group_by(org.name).order_by(func.count(Declaration.id).desc(), org.name)).all()
-    return [list(r) for r in rows]
+def breakdowns(where) -> dict[str, list[tuple]]:
+    """For each breakdown, one (value, declarations, decided, passed) per
+    value. PostgreSQL counts them all in one pass over the declarations
+    (GROUPING SETS); elsewhere each breakdown is its own GROUP BY."""
+    measures = (func.count(Declaration.id), func.sum(case((Declaration.status.in_(DECIDED), 1), else_=0)),
+                func.sum(case((Declaration.status == "approved", 1), else_=0)))
+    if not _postgresql():
+        return {key: [tuple(r) for r in db.session.execute(select(column, *measures).where(*where).group_by(column))]
+                for key, column in BREAKDOWNS.items()}
+    keys, columns = list(BREAKDOWNS), list(BREAKDOWNS.values())
+    stmt = (select(func.grouping(*columns), *columns, *measures).where(*where)
+            .group_by(func.grouping_sets(*[tuple_(column) for column in columns])))
+    out = {key: [] for key in keys}
+    for mask, *row in db.session.execute(stmt):
+        # grouping() sets one bit for each column a row is not grouped by, the first column's highest
+        i = next(i for i in range(len(keys)) if not mask >> (len(keys) - 1 - i) & 1)
+        out[keys[i]].append((row[i], *row[len(keys):]))
+    return out
 
 
-def _pass_rates(where, column, names) -> list[list]:
-    decided = func.sum(case((Declaration.status.in_(DECIDED), 1), else_=0))
-    passed = func.sum(case((Declaration.status == "approved", 1), else_=0))
-    rows = db.session.execute(select(column, func.count(Declaration.id), decided, passed).where(*where)
-                              .group_by(column).order_by(column)).all()
-    return [[names.get(key, key), total, int(d or 0), int(p or 0), _percent(p, d)] for key, total, d, p in rows]
+def _in_order(value):
+    return (value is None, value)   # values in order, none last
+
+
+def _counts(rows, names=None) -> list[list]:
+    rows = sorted(rows, key=lambda r: (-r[1], _in_order(r[0])))
+    return [[(names or {}).get(key, key if key is not None else "（未填写）"), n] for key, n, *_ in rows]
+
+
+def _org_counts(rows, org_names) -> list[list]:
+    counts = Counter()
+    for org_id, n, *_ in rows:
+        counts[org_names.get(org_id, "（无）")] += n
+    return [[name, n] for name, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _pass_rates(rows, names) -> list[list]:
+    return [[names.get(key, key), total, int(d or 0), int(p or 0), _percent(p, d)]
+            for key, total, d, p in sorted(rows, key=lambda r: _in_order(r[0]))]
 
 
 def _percent(part, whole) -> str:
     return f"{100 * (part or 0) / whole:.1f}%" if whole else "—"
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def _seconds(start, end):
     """Seconds between two timestamps, in this database's own arithmetic."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start)
+    if _postgresql():
+        return func.date_part("epoch", end - start)   # a double, cheaper to sort than extract()'s numeric
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
-def waiting_times(where) -> list[list]:
+def waiting_times(where) -> tuple[list[list], list[list]]:
     """Per step and organisation: how many declarations passed through or wait
-    there, the median and the longest wait in days (still waiting: until now)."""
+    there, the median and the longest wait in days (still waiting: until
+    now); and per step, how many still wait past its time limit (超期未处理).
+    Each history row knows when its wait ended, so both come from one join
+    and one GROUP BY, with no window over the history."""
     now = literal(datetime.now().replace(microsecond=0))
-    left = func.lead(ReviewEvent.created_at).over(partition_by=ReviewEvent.declaration_id,
-                                                 order_by=ReviewEvent.id)
     org_of_step = case(*[(ReviewEvent.to_status == step, getattr(Declaration, column) if column else null())
                          for step, (_, column) in HOLDERS.items()], else_=null())
-    spans = (select(ReviewEvent.to_status.label("step"), org_of_step.label("org_id"),
-                    ReviewEvent.created_at.label("start"), left.label("end"))
-             .join(Declaration, Declaration.id == ReviewEvent.declaration_id).where(*where)).subquery("spans")
-    days = (_seconds(spans.c.start, func.coalesce(spans.c.end, now)) / 86400.0).label("days")
-    waits = select(spans.c.step, spans.c.org_id, days).where(spans.c.step.in_(list(HOLDERS))).subquery("waits")
-    if db.session.get_bind().dialect.name == "postgresql":
-        # an ordered-set aggregate: one sort per group, no window over every row
-        median = func.percentile_cont(0.5).within_group(waits.c.days)
-        grouped = (select(waits.c.step, waits.c.org_id, func.count().label("n"), median.label("median"),
-                          func.max(waits.c.days).label("top"))
-                   .group_by(waits.c.step, waits.c.org_id)).subquery("grouped")
+    days = _seconds(ReviewEvent.created_at, func.coalesce(ReviewEvent.ended_at, now)) / 86400.0
+    late = case((past_limit(), 1), else_=0)
+    waits = (select(ReviewEvent.to_status.label("step"), org_of_step.label("org_id"), days.label("days"),
+                    late.label("late"))
+             .join(Declaration, Declaration.id == ReviewEvent.declaration_id)
+             .where(*where, ReviewEvent.to_status.in_(list(HOLDERS)))).subquery("waits")
+    if _postgresql():
+        # grouped by hashing, each group's waits gathered in an array and sorted alone for the median:
+        # no sort of every wait by its group first (an ordered-set aggregate would need one)
+        groups = (select(waits.c.step, waits.c.org_id, func.count().label("n"),
+                         func.array_agg(waits.c.days).label("days"), func.max(waits.c.days).label("top"),
+                         func.sum(waits.c.late).label("late"))
+                  .group_by(waits.c.step, waits.c.org_id)).subquery("groups")
+        day = func.unnest(groups.c.days).column_valued("day")
+        median = select(func.percentile_cont(0.5).within_group(day)).scalar_subquery()
+        grouped = select(groups.c.step, groups.c.org_id, groups.c.n, median.label("median"), groups.c.top,
+                         groups.c.late).subquery("grouped")
     else:
-        ranked = select(waits.c.step, waits.c.org_id, waits.c.days,
-                        func.row_number().over(partition_by=(waits.c.step, waits.c.org_id),
-                                               order_by=waits.c.days).label("rn"),
+        ranked = select(waits, func.row_number().over(partition_by=(waits.c.step, waits.c.org_id),
+                                                      order_by=waits.c.days).label("rn"),
                         func.count().over(partition_by=(waits.c.step, waits.c.org_id)).label("n")).subquery("r")
         middle = ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))   # the middle one or two
         grouped = (select(ranked.c.step, ranked.c.org_id, func.max(ranked.c.n).label("n"),
                           func.avg(case((middle, ranked.c.days), else_=None)).label("median"),
-                          func.max(ranked.c.days).label("top"))
+                          func.max(ranked.c.days).label("top"), func.sum(ranked.c.late).label("late"))
                    .group_by(ranked.c.step, ranked.c.org_id)).subquery("grouped")
     stmt = (select(grouped.c.step, func.coalesce(Organisation.name, "职称办"), grouped.c.n, grouped.c.median,
-                   grouped.c.top).outerjoin(Organisation, Organisation.id == grouped.c.org_id))
+                   grouped.c.top, grouped.c.late).outerjoin(Organisation, Organisation.id == grouped.c.org_id))
     order = list(HOLDERS)
     rows = sorted(db.session.execute(stmt), key=lambda r: (order.index(r[0]), -float(r[4] or 0)))
-    return [[STATUS_LABELS[step], org, int(n), round(float(med or 0), 1), round(float(top or 0), 1)]
-            for step, org, n, med, top in rows]
+    overdue = Counter()
+    for step, *_, n_late in rows:
+        overdue[step] += int(n_late or 0)
+    return ([[STATUS_LABELS[step], org, int(n), round(float(med or 0), 1), round(float(top or 0), 1)]
+             for step, org, n, med, top, _ in rows],
+            [[STATUS_LABELS[step], overdue[step]] for step in HOLDERS])
 
 
-def overdue_counts(where) -> list[list]:
-    rows = db.session.execute(select(Declaration.status, func.count(Declaration.id))
-                              .where(*where, overdue_condition()).group_by(Declaration.status)).all()
-    counts = dict(rows)
-    return [[STATUS_LABELS[s], counts.get(s, 0)] for s in HOLDERS]
-
-
-def year_on_year(where) -> list[list]:
-    passed = func.sum(case((Declaration.status == "approved", 1), else_=0))
-    rows = db.session.execute(select(Declaration.year, func.count(Declaration.id), passed).where(*where)
-                              .group_by(Declaration.year).order_by(Declaration.year)).all()
+def year_on_year(rows) -> list[list]:
     out, previous = [], None
-    for year, total, ok in rows:
+    for year, total, _, ok in sorted(rows):
         change = f"{100 * (total - previous) / previous:+.1f}%" if previous else "—"
         out.append([f"{year}年度", total, int(ok or 0), change])
         previous = total
     return out
 
 
-def per_day(where) -> list[list]:
-    day = func.date(Declaration.submitted_at)
-    rows = db.session.execute(select(day, func.count(Declaration.id))
-                              .where(*where, Declaration.submitted_at.is_not(None))
-                              .group_by(day).order_by(day)).all()
-    return [[str(d)[:10], n] for d, n in rows]
+def per_day(rows) -> list[list]:
+    return [[str(day)[:10], n] for day, n, *_ in sorted(rows, key=lambda r: str(r[0])) if day is not None]
 
 
 def statistics(user, f: dict, series_names: dict, level_names: dict) -> list[Table]:
     """Every table of the statistics page, in page order."""
     where = conditions(user, f)
-    total = db.session.scalar(select(func.count(Declaration.id)).where(*where)) or 0
+    counted = breakdowns(where)
+    org_ids = {row[0] for key in ("unit", "department", "committee") for row in counted[key]} - {None}
+    org_names = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                         .where(Organisation.id.in_(sorted(org_ids)))).all())
+    total = sum(row[1] for row in counted["status"])
+    waiting, overdue = waiting_times(where)
     tables = [
-        Table("status", "按状态", ["状态", "申报数"], _counts(where, Declaration.status, STATUS_LABELS), "pie"),
-        Table("series", "按专业技术系列", ["系列", "申报数"], _counts(where, Declaration.series, series_names)),
-        Table("level", "按级别", ["级别", "申报数"], _counts(where, Declaration.level, level_names), "pie"),
-        Table("unit", "按工作单位", ["工作单位", "申报数"], _org_counts(where, Declaration.unit_id)),
-        Table("department", "按主管部门", ["主管部门", "申报数"], _org_counts(where, Declaration.department_id)),
-        Table("committee", "按评委会", ["评委会", "申报数"], _org_counts(where, Declaration.committee_id)),
-        Table("year", "按年度（同比）", ["年度", "申报数", "通过数", "同比变化"], year_on_year(where), "line"),
+        Table("status", "按状态", ["状态", "申报数"], _counts(counted["status"], STATUS_LABELS), "pie"),
+        Table("series", "按专业技术系列", ["系列", "申报数"], _counts(counted["series"], series_names)),
+        Table("level", "按级别", ["级别", "申报数"], _counts(counted["level"], level_names), "pie"),
+        Table("unit", "按工作单位", ["工作单位", "申报数"], _org_counts(counted["unit"], org_names)),
+        Table("department", "按主管部门", ["主管部门", "申报数"], _org_counts(counted["department"], org_names)),
+        Table("committee", "按评委会", ["评委会", "申报数"], _org_counts(counted["committee"], org_names)),
+        Table("year", "按年度（同比）", ["年度", "申报数", "通过数", "同比变化"], year_on_year(counted["year"]),
+              "line"),
         Table("pass_series", "各系列通过率", ["系列", "申报数", "已评结", "通过数", "通过率"],
-              _pass_rates(where, Declaration.series, series_names), "bar", value_col=3),
+              _pass_rates(counted["series"], series_names), "bar", value_col=3),
         Table("pass_level", "各级别通过率", ["级别", "申报数", "已评结", "通过数", "通过率"],
-              _pass_rates(where, Declaration.level, level_names), "bar", value_col=3),
-        Table("per_day", "每日提交数", ["日期", "提交数"], per_day(where), "line"),
-        Table("waiting", "各环节等待时间（天）", ["环节", "机构", "件数", "中位数", "最长"], waiting_times(where),
-              "bar", label_col=1, value_col=4),
-        Table("overdue", "超期未处理", ["环节", "超期件数"], overdue_counts(where)),
+              _pass_rates(counted["level"], level_names), "bar", value_col=3),
+        Table("per_day", "每日提交数", ["日期", "提交数"], per_day(counted["per_day"]), "line"),
+        Table("waiting", "各环节等待时间（天）", ["环节", "机构", "件数", "中位数", "最长"], waiting, "bar",
+              label_col=1, value_col=4),
+        Table("overdue", "超期未处理", ["环节", "超期件数"], overdue),
     ]
     tables[0].title = f"按状态（共{total}件）"
     return tables

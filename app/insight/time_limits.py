@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, false, func, literal, null, select
+from sqlalchemy import and_, case, exists, func, literal, null, select
 
 from app.platform.extensions import db
 from app.platform.jobs import task
@@ -58,22 +58,21 @@ def cutoff(days: int, today: date | None = None) -> datetime:
     return datetime.combine(day, time.min)
 
 
-def entered_at():
-    """SQL: when the declaration entered its present state (its latest history row)."""
-    return (select(func.max(ReviewEvent.created_at)).where(ReviewEvent.declaration_id == Declaration.id)
-            .correlate(Declaration).scalar_subquery())
+def past_limit(today: date | None = None):
+    """SQL condition on a history row: its wait has not ended, and began
+    before its step's own cut-off (never true at a step without a limit)."""
+    limit = case(*[(ReviewEvent.to_status == status, literal(cutoff(days, today)))
+                   for status, days in limits().items() if status in HOLDERS], else_=null())
+    return and_(ReviewEvent.ended_at.is_(None), ReviewEvent.created_at < limit)
 
 
 def overdue_condition(today: date | None = None):
     """SQL condition: waiting at a step for longer than that step's limit.
-    Declarations at a step are picked first (indexed status), then their
-    latest history row is compared with that step's own cut-off."""
-    table = {status: days for status, days in limits().items() if status in HOLDERS}
-    if not table:
-        return false()
-    limit = case(*[(Declaration.status == status, literal(cutoff(days, today)))
-                   for status, days in table.items()], else_=null())
-    return and_(Declaration.status.in_(list(table)), entered_at() < limit)
+    Declarations at a step are picked first (indexed status), then their open
+    history row (the one whose wait has not ended) is compared with that
+    step's cut-off: one semi-join, not a search of each one's history."""
+    late = exists().where(ReviewEvent.declaration_id == Declaration.id, past_limit(today))
+    return and_(Declaration.status.in_(list(HOLDERS)), late)
 
 
 def overdue_by_holder(today: date | None = None) -> list[tuple[str, int | None, int]]:

@@ -220,12 +220,17 @@ def _apply(declaration: Declaration, step: Step, user, opinion: str, due: date |
     declaration.status = target
     declaration.reached = max(declaration.reached or 0, STAGES.get(target, 0))
     org = getattr(user, "org", None)
+    now = datetime.now()
+    # the wait at the previous step ends now (after the version-guarded UPDATE of the declaration,
+    # which this statement flushes first, so concurrent steps never both end it)
+    db.session.execute(update(ReviewEvent).where(ReviewEvent.declaration_id == declaration.id,
+                                                 ReviewEvent.ended_at.is_(None)).values(ended_at=now))
     record = ReviewEvent(
         declaration_id=declaration.id, action=action, from_status=source, to_status=target,
         actor_id=user.id if user else None, actor_name=user.first_name if user else "系统",
         org_id=org.id if org else None,
         org_name=org.name if org else ("申报人" if step.role == APPLICANT_ROLE else ""), opinion=opinion,
-        ip=(request.remote_addr or "") if has_request_context() else "", snapshot=snapshot)
+        ip=(request.remote_addr or "") if has_request_context() else "", snapshot=snapshot, created_at=now)
     db.session.add(record)
     db.session.add(Notification(account_id=declaration.applicant_id, declaration_id=declaration.id,
                                 text=_notice(declaration, step, target, org, opinion)))

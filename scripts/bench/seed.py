@@ -205,9 +205,9 @@ def main() -> None:
                          if k < 3 else "diploma", f"bench-{d}-{k}.jpg", "照片.jpg", "image/jpeg", 180_000, 1200, 1600,
                          now) for d in range(1, n + 1) for k in range(11)))
     events = copy(conn, "review_event", ["declaration_id", "action", "from_status", "to_status", "actor_name",
-                                         "org_name", "opinion", "ip", "created_at", "snapshot"],
+                                         "org_name", "opinion", "ip", "created_at", "ended_at", "snapshot"],
                   ((d[0], "submit", "draft", "unit_review", "申报人", "申报人", "", "127.0.0.1", now,
-                    SNAPSHOT) for d in decls if d[3] != "draft" for _ in range(3)))
+                    now if k < 2 else None, SNAPSHOT) for d in decls if d[3] != "draft" for k in range(3)))
     for table in ("organisation", "ab_user", "declaration"):
         cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     conn.commit()

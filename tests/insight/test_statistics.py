@@ -47,7 +47,7 @@ def test_counts_pass_rates_and_year_on_year(ctx):
 
 def test_median_and_slowest_wait_per_step_and_organisation(ctx):
     world()
-    rows = waiting_times(conditions(user("zcb"), {}))
+    rows, _ = waiting_times(conditions(user("zcb"), {}))
     unit = {r[1]: r for r in rows if r[0] == "待单位审核"}
     # 百利: waits of 2 (20→18 days ago), 8 (10→2), 4 (still waiting) and 4 (5→1) days: median 4, longest 8
     assert unit["天津百利机械装备集团有限公司"][2:] == [4, 4.0, 8.0]

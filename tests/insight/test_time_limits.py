@@ -75,6 +75,22 @@ def test_statistics_count_overdue_per_step(app, client):
     assert "<td>待单位审核</td><td>1</td>" in block and "<td>待主管部门审核</td><td>1</td>" in block
 
 
+def test_only_the_wait_still_open_can_be_overdue(app, client):
+    """A long wait that has ended (the unit passed it on) is not overdue; the
+    step where it waits now is judged from when it arrived there."""
+    with app.app_context():
+        place(1, "dept_review", datetime.now() - timedelta(days=1),
+              path=[("unit_review", datetime.now() - timedelta(days=30))])
+        place(2, "dept_review", datetime.now() - timedelta(days=14),
+              path=[("unit_review", datetime.now() - timedelta(days=15))])
+        assert remind_overdue() == 1
+        texts = db.session.scalars(select(Notification.text)).all()
+        assert texts == ["您所在机构有1条申报待主管部门审核已超过处理时限（5个工作日），请尽快处理。"]
+    login(client, "zcb")
+    block = page_text(client.get("/statistics/")).split('id="stat-overdue"')[1].split("</section>")[0]
+    assert "<td>待单位审核</td><td>0</td>" in block and "<td>待主管部门审核</td><td>1</td>" in block
+
+
 def test_the_command_runs_the_registered_task(app):
     with app.app_context():
         place(1, "unit_review", datetime.now() - timedelta(days=14))

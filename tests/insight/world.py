@@ -38,9 +38,10 @@ def place(n: int, status: str, entered: datetime, *, path=(), series="05", level
         db.session.add(declaration)
         db.session.flush()
         source = "draft"
-        for target, at in [*path, (status, entered)]:
+        steps = [*path, (status, entered)]
+        for (target, at), ended in zip(steps, [at for _, at in steps[1:]] + [None]):
             db.session.add(ReviewEvent(declaration_id=declaration.id, action="step", from_status=source,
-                                       to_status=target, actor_name="测试", created_at=at))
+                                       to_status=target, actor_name="测试", created_at=at, ended_at=ended))
             source = target
         db.session.commit()
     finally:

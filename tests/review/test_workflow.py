@@ -3,7 +3,7 @@ locks, returns, history, notifications and who sees what."""
 import itertools
 import json
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -188,6 +188,40 @@ def test_return_edit_resubmit_and_changes(app, client, submitted):
     assert "机床主轴新论文" in html and "新增" in html
 
 
+class Clock(datetime):
+    """datetime whose now() the test sets."""
+    at = None
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.at
+
+
+def test_each_step_ends_the_wait_before_it(app, submitted, monkeypatch):
+    """perform() records when the previous step's wait ended; the statistics'
+    waits follow a return and a resubmission, counting the unit twice."""
+    from app.insight.statistics import conditions, waiting_times
+
+    monkeypatch.setattr("app.review.workflow.datetime", Clock)
+    monkeypatch.setattr("app.insight.statistics.datetime", Clock)
+    with app.app_context():
+        decl = db.session.get(Declaration, submitted)
+        start = db.session.scalar(select(ReviewEvent.created_at).where(ReviewEvent.declaration_id == submitted))
+        for days, username, action in ((2, "baili_hr", "return"), (3, APPLICANT_ID, "submit"),
+                                       (7, "baili_hr", "approve")):
+            Clock.at = start + timedelta(days=days)
+            perform(decl, action, as_user(app, username), opinion="原因")
+        events = db.session.execute(select(ReviewEvent.to_status, ReviewEvent.created_at, ReviewEvent.ended_at)
+                                    .where(ReviewEvent.declaration_id == submitted).order_by(ReviewEvent.id)).all()
+        assert [e.to_status for e in events] == ["unit_review", "returned", "unit_review", "dept_review"]
+        assert [e.ended_at for e in events] == [e.created_at for e in events[1:]] + [None]
+        Clock.at = start + timedelta(days=10)
+        waits, _ = waiting_times(conditions(as_user(app, "zcb"), {}))
+    # the unit: 2 days, then 4 after the resubmission; the department: 3 days so far
+    assert waits == [["待单位审核", "天津百利机械装备集团有限公司", 2, 3.0, 4.0],
+                     ["待主管部门审核", "天津市工业和信息化局", 1, 3.0, 3.0]]
+
+
 def test_submission_refused_when_incomplete_or_closed(app, client):
     login(client, APPLICANT_ID)
     post(client, "/declaration/basic", basic(app))
@@ -279,6 +313,8 @@ def test_two_reviewers_at_once_exactly_one_succeeds(app, submitted):
     with app.app_context():
         assert db.session.scalar(select(db.func.count(ReviewEvent.id)).where(
             ReviewEvent.declaration_id == submitted)) == 2
+        assert db.session.scalar(select(db.func.count(ReviewEvent.id)).where(   # one wait open: the winner's
+            ReviewEvent.declaration_id == submitted, ReviewEvent.ended_at.is_(None))) == 1
 
 
 def test_concurrent_approvals_get_distinct_certificates(app, client):
