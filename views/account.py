@@ -161,19 +161,21 @@ class MfaView(BaseView):
     default_view = "verify"
 
     @staticmethod
-    def _pending():
+    def _pending() -> Account:
+        """The person between the password and the second factor; back to
+        the login page when that step has expired."""
         pending = session.get(MFA_PENDING)
-        if not pending or time.time() - pending["t"] > MFA_SECONDS:
+        fresh = pending and time.time() - pending["t"] <= MFA_SECONDS
+        user = db.session.get(Account, pending["uid"]) if fresh else None
+        if user is None:
             session.pop(MFA_PENDING, None)
-            return None
-        return db.session.get(Account, pending["uid"])
+            flash("登录已超时，请重新登录", "warning")
+            abort(redirect(url_for("AuthView.login")))
+        return user
 
     @expose("/verify", methods=["GET", "POST"])
     def verify(self):
         user = self._pending()
-        if user is None:
-            flash("登录已超时，请重新登录", "warning")
-            return redirect(url_for("AuthView.login"))
         if not mfa.can_verify(user):
             return redirect(url_for("MfaView.enroll"))
         form = MfaForm()
@@ -192,9 +194,6 @@ class MfaView(BaseView):
     def sms(self):
         """发送短信验证码: the login's second factor by SMS to the phone on record."""
         user = self._pending()
-        if user is None:
-            flash("登录已超时，请重新登录", "warning")
-            return redirect(url_for("AuthView.login"))
         if not mfa.sms_possible(user):
             abort(404)
         if not allow("sms-phone", user.phone, current_app.config["RATE_LIMIT_SMS_PER_PHONE"]):
@@ -213,9 +212,6 @@ class MfaView(BaseView):
     @expose("/enroll", methods=["GET", "POST"])
     def enroll(self):
         user = self._pending()
-        if user is None:
-            flash("登录已超时，请重新登录", "warning")
-            return redirect(url_for("AuthView.login"))
         if mfa.enrolled(user):
             return redirect(url_for("MfaView.verify"))
         secret = session.get("mfa_new_secret") or mfa.new_secret()

@@ -4,15 +4,8 @@ import pytest
 
 import reports.pdf
 from app.platform.kvstore import kv
-from tests.conftest import APPLICANT_ID, login
-from tests.declaring import declaration_id, fill, post
-
-
-@pytest.fixture
-def declared(app, client):
-    login(client, APPLICANT_ID)
-    fill(client, app)
-    return declaration_id(app)
+from tests.conftest import APPLICANT_ID
+from tests.declaring import post
 
 
 @pytest.fixture

@@ -8,16 +8,8 @@ import pytest
 import reports.pdf
 from app.platform import jobs
 from app.platform.kvstore import kv
-from tests.conftest import APPLICANT_ID, login
-from tests.declaring import declaration_id, fill
+from tests.conftest import APPLICANT_ID
 from tests.platform.test_jobs import rq_queue, start_worker, wait_for  # noqa: F401 (fixture)
-
-
-@pytest.fixture
-def declared(app, client):
-    login(client, APPLICANT_ID)
-    fill(client, app)
-    return declaration_id(app)
 
 
 @pytest.fixture
