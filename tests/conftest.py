@@ -9,10 +9,11 @@ import logging
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app import create_app
 from app.cli import setup_database
@@ -209,3 +210,22 @@ def last_code(app, phone: str) -> str:
 
 def page_text(response) -> str:
     return response.get_data(as_text=True)
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements run meanwhile (the list fills as they run), leaving out
+    the shared store's: the `kv_entry` table here, Redis in production."""
+    seen: list[str] = []
+
+    def note(conn, cursor, sql, parameters, context, executemany):
+        if "kv_entry" not in sql:
+            seen.append(sql)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -44,7 +44,7 @@ from app.review.archive import personal_data_archive
 from app.review.history import history
 from app.review import pledge
 from app.review.certificates import applicant_records
-from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS, find_committee, perform
+from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS, perform
 from models import Attachment, Declaration
 from models.registry import BY_KEY
 from permissions.roles import APPLICANT_ROLE
@@ -205,7 +205,7 @@ class DeclarationView(BaseView):
         data = DeclarationData(declaration)
         return self.render_template("declaration/flow.html", data=data, events=history(declaration),
                                     active="flow", lookups=lookups(), labels=APPLICANT_LABELS,
-                                    defence=defence_of(declaration), records=applicant_records(g.user))
+                                    defence=data.defence, records=applicant_records(g.user))
 
     @expose("/my-data.zip")
     @has_access
@@ -315,13 +315,13 @@ class DeclarationView(BaseView):
 
     def _render_single(self, data, section, result):
         status = 400 if request.method == "POST" else 200
-        defence = defence_of(data.declaration) if section.key == "health" else None
+        defence = data.defence if section.key == "health" else None
         return self.render_template(
             "declaration/single.html", data=data, section=section, values=data.values(section.key),
             result=result, active=section.key, lookups=lookups(), hints=_hints(data, section),
             labels=STATUS_LABELS, defence=defence, stamp=stamp_of(data.single(section.key)),
             committee_pairs=committee_pairs() if section.key == "basic" else None, no_committee=NO_COMMITTEE,
-            pledge=pledge.current_pledge() if section.key == "basic" else None, pledge_version=pledge.version_of), status
+            pledge=pledge.to_show() if section.key == "basic" else None, pledge_version=pledge.version_of), status
 
     def _render_rows(self, data, section):
         return self.render_template("declaration/rows.html", data=data, section=section, active=section.key,
@@ -331,12 +331,6 @@ class DeclarationView(BaseView):
 def _version(form) -> int | None:
     value = form.get("version", "")
     return int(value) if value.isdigit() else None
-
-
-def defence_of(declaration):
-    from models import DefenceArrangement
-
-    return db.session.scalar(select(DefenceArrangement).where(DefenceArrangement.declaration_id == declaration.id))
 
 
 def gap_url(section, gap) -> str:
@@ -361,7 +355,8 @@ def _hints(data, section):
         for hint in s.hints:
             out += hint(data)
     basic = data.single("basic") if section.key == "basic" else None
-    if basic is not None and basic.series and basic.level and find_committee(basic.series, basic.level) is None:
+    if basic is not None and basic.series and basic.level \
+            and (basic.series, basic.level) not in lookups().committee_pairs:
         out.append(("level", NO_COMMITTEE))
     return out
 
@@ -371,11 +366,7 @@ NO_COMMITTEE = "暂无评委会评审所选的专业技术系列和级别，提�
 
 def committee_pairs() -> list[str]:
     """"series|level" of every choice some active committee handles, for the hint in the browser."""
-    from models import Organisation
-
-    committees = db.session.scalars(select(Organisation).where(Organisation.kind == "committee",
-                                                               Organisation.active.is_(True)))
-    return sorted({f"{s.code}|{lv.code}" for c in committees for s in c.series for lv in c.levels})
+    return sorted(f"{series}|{level}" for series, level in lookups().committee_pairs)
 
 
 def attachment_json(a: Attachment) -> dict:

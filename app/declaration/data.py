@@ -23,8 +23,10 @@ from models import (
     Attachment,
     Declaration,
     DeclarationYear,
+    DefenceArrangement,
     DictItem,
     Organisation,
+    SiteText,
     TitleLevel,
     TitleName,
     TitleSeries,
@@ -44,7 +46,7 @@ def current_year() -> int:
     or the calendar year when the title office has opened none. The windows
     are kept with the dictionaries (and read again when one changes)."""
     today = date.today()
-    open_years = [year for year, opens, closes in dictionaries().windows if opens <= today <= closes]
+    open_years = [year for year, (opens, closes) in dictionaries().windows.items() if opens <= today <= closes]
     return max(open_years) if open_years else today.year
 
 
@@ -76,13 +78,15 @@ class YearWindow:
 
 def year_window(year: int | None = None) -> YearWindow:
     year = year or current_year()
-    row = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == year))
-    return YearWindow(year, row.opens_on if row else None, row.closes_on if row else None, date.today())
+    opens, closes = dictionaries().windows.get(year, (None, None))
+    return YearWindow(year, opens, closes, date.today())
 
 
 class Dictionaries:
-    """Dictionary entries, registry choices and 申报年度 windows (~700 rows): read once per worker
-    and read again only after an administrator changed one (see `lookups`)."""
+    """What administrators rarely change (~700 rows), read once per worker and read again only
+    after one of them changed (see `dictionaries`): dictionary entries, registry choices, 申报年度
+    windows, the series and levels committees handle, the site texts; and the names of
+    organisations, each read when first asked."""
 
     def __init__(self):
         items = db.session.execute(
@@ -113,9 +117,20 @@ class Dictionaries:
             "title_name": {t[0]: t[1] for t in self.titles},
         })
         self._title_attrs = {t[0]: (t[2], t[3]) for t in self.titles}
-        # 申报年度 windows (M4), for current_year()
-        self.windows = [tuple(r) for r in db.session.execute(
-            select(DeclarationYear.year, DeclarationYear.opens_on, DeclarationYear.closes_on))]
+        # 申报年度 windows (M4): year → (opens, closes)
+        self.windows = {year: (opens, closes) for year, opens, closes in db.session.execute(
+            select(DeclarationYear.year, DeclarationYear.opens_on, DeclarationYear.closes_on))}
+        # (series, level) pairs some active committee evaluates: the hint beside 申报专业技术级别
+        # (提交 itself looks the committee up in the database)
+        self.committee_pairs = set(db.session.execute(
+            select(TitleSeries.code, TitleLevel.code).select_from(Organisation)
+            .join(Organisation.series).join(Organisation.levels)
+            .where(Organisation.kind == "committee", Organisation.active.is_(True))).tuples())
+        # texts shown on pages (诚信承诺书); 提交 checks the pledge against the database
+        self.texts = {t.key: SimpleNamespace(key=t.key, title=t.title, body=t.body, updated_at=t.updated_at)
+                      for t in db.session.execute(select(SiteText.key, SiteText.title, SiteText.body,
+                                                         SiteText.updated_at))}
+        self._org_names: dict[int, str | None] = {}
         self._options: dict[tuple[str, bool], list] = {}
 
     def options(self, kind: str, grouped: bool = False):
@@ -154,24 +169,24 @@ class Dictionaries:
     def special_page(self, series_code: str | None) -> str | None:
         return next((page for code, _, page in self.series if code == series_code), None)
 
+    def org_name(self, org_id: int) -> str:
+        if org_id not in self._org_names:
+            self._org_names[org_id] = db.session.scalar(select(Organisation.name).where(Organisation.id == org_id))
+        return self._org_names[org_id] or ""
+
 
 class Lookups:
-    """One request's lookups: the worker's dictionaries, and organisation names
-    read when first asked (units are renamed, so those are never kept longer)."""
+    """One request's lookups: the worker's dictionaries, and the checks that
+    must see the database as it is now."""
 
     def __init__(self, dictionaries: Dictionaries):
         self.dictionaries = dictionaries
-        self._org_names: dict[int, str | None] = {}
 
     def __getattr__(self, name):
         return getattr(self.dictionaries, name)
 
     def ref_name(self, target: str, value: int) -> str:
-        if target == "organisation":
-            if value not in self._org_names:
-                self._org_names[value] = db.session.scalar(select(Organisation.name).where(Organisation.id == value))
-            return self._org_names[value] or ""
-        return str(value)
+        return self.dictionaries.org_name(value) if target == "organisation" else str(value)
 
     def is_active_unit(self, org_id: int) -> bool:
         return db.session.scalar(select(Organisation.id).where(
@@ -180,7 +195,7 @@ class Lookups:
 
 #: the kv-store key every worker compares with the version its dictionaries were read at
 DICTIONARY_VERSION_KEY = "dictionaries:version"
-DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName, DeclarationYear)
+DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName, DeclarationYear, Organisation, SiteText)
 
 
 def dictionaries() -> Dictionaries:
@@ -224,14 +239,17 @@ def lookups() -> Lookups:
 
 
 ATTACHMENT_KEY = "_attachment"
+DEFENCE_KEY = "_defence"
+_NOT_READ = object()
 
 
 def _tables() -> list[tuple[str, object]]:
-    return [(section.key, section.model.__table__) for section in SECTIONS] + [(ATTACHMENT_KEY, Attachment.__table__)]
+    return [(section.key, section.model.__table__) for section in SECTIONS] + [
+        (ATTACHMENT_KEY, Attachment.__table__), (DEFENCE_KEY, DefenceArrangement.__table__)]
 
 
 def _everything_of(declaration_id: int):
-    """One UNION ALL over every section table and the attachments: (key, the row as JSON)."""
+    """One UNION ALL over every section table, the attachments and the 答辩安排: (key, the row as JSON)."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     parts = []
     for key, table in _tables():
@@ -266,15 +284,16 @@ def _record(key: str, payload) -> SimpleNamespace:
 
 class DeclarationData:
     """Everything of one declaration. Pages that only read call `read()`: every
-    section and attachment in one statement, as plain read-only records, before
-    the template runs. Writers use the default: ORM objects, each section loaded
-    when first asked."""
+    section, attachment and the 答辩安排 in one statement, as plain read-only
+    records, before the template runs. Writers use the default: ORM objects,
+    each section loaded when first asked."""
 
     def __init__(self, declaration: Declaration):
         self.declaration = declaration
         self._single: dict[str, object] = {}
         self._rows: dict[str, list] = {}
         self._attachments: dict | None = None
+        self._defence = _NOT_READ
 
     @classmethod
     def read(cls, declaration: Declaration) -> DeclarationData:
@@ -286,10 +305,13 @@ class DeclarationData:
     def _load_all(self) -> None:
         rows: dict[str, list] = defaultdict(list)
         self._attachments = defaultdict(list)
+        self._defence = None
         for key, payload in db.session.execute(_everything_of(self.declaration.id)):
             record = _record(key, payload)
             if key == ATTACHMENT_KEY:
                 self._attachments[(record.section, record.row_id, record.kind)].append(record)
+            elif key == DEFENCE_KEY:
+                self._defence = record
             else:
                 rows[key].append(record)
         for section in SECTIONS:
@@ -321,6 +343,14 @@ class DeclarationData:
                                         .order_by(Attachment.id)):
                 self._attachments[(a.section, a.row_id, a.kind)].append(a)
         return self._attachments[(section, row_id, kind)]
+
+    @property
+    def defence(self) -> DefenceArrangement | None:
+        """答辩安排, once the committee imported it."""
+        if self._defence is _NOT_READ:
+            self._defence = db.session.scalar(select(DefenceArrangement).where(
+                DefenceArrangement.declaration_id == self.declaration.id))
+        return self._defence
 
     @property
     def window(self) -> YearWindow:

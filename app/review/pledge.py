@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import has_request_context, request
 from sqlalchemy import select
 
+from app.declaration.data import dictionaries
 from app.platform.extensions import db
 from app.review.workflow import InvalidStep
 from models import Declaration, PledgeConfirmation, SiteText
@@ -14,10 +15,17 @@ KEY = "pledge"
 
 
 def current_pledge() -> SiteText | None:
+    """The text as stored now: what 提交 checks the confirmed version against."""
     return db.session.get(SiteText, KEY)
 
 
-def version_of(text: SiteText) -> str:
+def to_show():
+    """The text shown above 提交: the worker's copy (title, body, updated_at),
+    read again as soon as an administrator saves a text."""
+    return dictionaries().texts.get(KEY)
+
+
+def version_of(text) -> str:
     """The version the applicant confirms: when the text last changed."""
     return text.updated_at.strftime("%Y%m%d%H%M%S") if text.updated_at else "1"
 

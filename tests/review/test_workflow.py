@@ -28,7 +28,7 @@ from permissions.roles import (
     UNIT_ROLE,
 )
 from tests.committee import evaluate
-from tests.conftest import APPLICANT_ID, csrf_token, login, logout, outbox, page_text
+from tests.conftest import APPLICANT_ID, csrf_token, login, logout, outbox, page_text, statements
 from tests.declaring import (
     ROWS,
     act,
@@ -220,6 +220,23 @@ def test_each_step_ends_the_wait_before_it(app, submitted, monkeypatch):
     # the unit: 2 days, then 4 after the resubmission; the department: 3 days so far
     assert waits == [["待单位审核", "天津百利机械装备集团有限公司", 2, 3.0, 4.0],
                      ["待主管部门审核", "天津市工业和信息化局", 1, 3.0, 3.0]]
+
+
+def test_reviewer_page_runs_at_most_six_statements(app, client, submitted):
+    """The whole declaration, its history, the changes since the previous submission
+    and the audit row of a view with full ID numbers: at most six statements (#13)."""
+    login(client, "baili_hr")
+    assert act(client, submitted, "return", opinion="请核对现从事专业").status_code == 302
+    login(client, APPLICANT_ID)
+    assert post(client, "/declaration/basic", basic(app, profession="数控机床设计")).status_code == 302
+    assert submit(client).status_code == 302
+    login(client, "zcb")                               # sees full ID numbers: each view is audited
+    client.get(f"/review/{submitted}")                 # as a warm worker: the dictionaries are read
+    with statements(app) as seen:
+        html = page_text(client.get(f"/review/{submitted}"))
+    assert len(seen) <= 6, "\n\n".join(seen)
+    assert "现从事专业：机械设计 → 数控机床设计" in html and "天津百利机械装备集团有限公司" in html
+    assert sum(sql.lstrip().upper().startswith("INSERT INTO AUDIT_EVENT") for sql in seen) == 1
 
 
 def test_submission_refused_when_incomplete_or_closed(app, client):
