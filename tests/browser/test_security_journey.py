@@ -20,6 +20,10 @@ def login_form(page, base, username, password="Demo2026"):
 def test_second_factor_temporary_password_and_audit(app, live_server, page, monkeypatch):
     monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", "职称办")
     login_form(page, live_server, "zcb")
+    page.wait_for_url("**/mfa/verify")          # a phone on record: an SMS code, or bind an authenticator
+    assert "发送短信验证码至138****0005" in page.locator("#mfa-sms-button").inner_text()
+    shot(page, "39-mfa-choose")
+    page.click("#mfa-enroll-link")
     page.wait_for_url("**/mfa/enroll")
     assert page.locator("#mfa-qr svg").count() == 1
     shot(page, "40-mfa-enroll")
