@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.platform.extensions import db
 from app.platform.kvstore import kv
 from models import (
+    Announcement,
     Attachment,
     Declaration,
     DeclarationYear,
@@ -85,8 +86,8 @@ def year_window(year: int | None = None) -> YearWindow:
 class Dictionaries:
     """What administrators rarely change (~700 rows), read once per worker and read again only
     after one of them changed (see `dictionaries`): dictionary entries, registry choices, 申报年度
-    windows, the series and levels committees handle, the site texts; and the names of
-    organisations, each read when first asked."""
+    windows, the series and levels committees handle, the site texts, the announcements; and
+    the names of organisations, each read when first asked."""
 
     def __init__(self):
         items = db.session.execute(
@@ -130,6 +131,10 @@ class Dictionaries:
         self.texts = {t.key: SimpleNamespace(key=t.key, title=t.title, body=t.body, updated_at=t.updated_at)
                       for t in db.session.execute(select(SiteText.key, SiteText.title, SiteText.body,
                                                          SiteText.updated_at))}
+        # 通知公告 (every announcement: a few hundred at most); which are shown depends on the day
+        self.announcements = [SimpleNamespace(**row._mapping) for row in db.session.execute(
+            select(Announcement.id, Announcement.title, Announcement.series, Announcement.publish_on,
+                   Announcement.unpublish_on, Announcement.pinned, Announcement.attachment_key))]
         self._org_names: dict[int, str | None] = {}
         self._options: dict[tuple[str, bool], list] = {}
 
@@ -195,7 +200,8 @@ class Lookups:
 
 #: the kv-store key every worker compares with the version its dictionaries were read at
 DICTIONARY_VERSION_KEY = "dictionaries:version"
-DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName, DeclarationYear, Organisation, SiteText)
+DICTIONARY_MODELS = (DictItem, TitleSeries, TitleLevel, TitleName, DeclarationYear, Organisation, SiteText,
+                     Announcement)
 
 
 def dictionaries() -> Dictionaries:

@@ -26,14 +26,17 @@ def published(today: date | None = None):
 def current_announcements(series: str | None = None, everyone_only: bool = False, limit: int = 10):
     """Announcements published today, pinned first, newest first. An
     applicant sees those for everyone and those of their own series; the
-    login page (`everyone_only`) those for everyone."""
-    stmt = select(Announcement).where(published())
-    if everyone_only:
-        stmt = stmt.where(Announcement.series.is_(None))
-    elif series is not None:
-        stmt = stmt.where(or_(Announcement.series.is_(None), Announcement.series == series))
-    return db.session.scalars(stmt.order_by(Announcement.pinned.desc(), Announcement.publish_on.desc(),
-                                            Announcement.id.desc()).limit(limit)).all()
+    login page (`everyone_only`) those for everyone. Read from the worker's
+    cache of rarely changed things (an administrator's save renews it), so
+    the login page runs no query for them."""
+    from app.declaration.data import dictionaries
+
+    today = date.today()
+    shown = [a for a in dictionaries().announcements
+             if a.publish_on <= today and (a.unpublish_on is None or a.unpublish_on >= today)
+             and (a.series is None or (not everyone_only and (series is None or a.series == series)))]
+    shown.sort(key=lambda a: (not a.pinned, -a.publish_on.toordinal(), -a.id))
+    return shown[:limit]
 
 
 def file_suffix(data: bytes) -> str | None:

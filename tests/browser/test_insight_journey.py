@@ -6,7 +6,7 @@ import io
 from datetime import date, datetime, timedelta
 
 from openpyxl import load_workbook
-from sqlalchemy import update
+from sqlalchemy import select
 
 from app.insight.time_limits import remind_overdue
 from app.platform.extensions import db
@@ -56,9 +56,9 @@ def test_announcement_on_the_login_page_until_its_end_date(app, live_server, pag
     shot(page, "insight-02-login-notice")
     page.click("text=关于开展2026年度职称评审工作的通知")
     assert "请于规定时间内完成申报" in page.inner_text(".notice-body")
-    with app.app_context():   # a week later: past its end date
-        db.session.execute(update(Announcement).values(publish_on=date.today() - timedelta(days=9),
-                                                       unpublish_on=date.today() - timedelta(days=1)))
+    with app.app_context():   # a week later: past its end date (dates moved back through the ORM, as a save would)
+        for notice in db.session.scalars(select(Announcement)):
+            notice.publish_on, notice.unpublish_on = date.today() - timedelta(days=9), date.today() - timedelta(days=1)
         db.session.commit()
     page.goto(live_server + "/login/")
     assert "关于开展2026年度职称评审工作的通知" not in page.inner_text("#notice-list")

@@ -110,3 +110,29 @@ def test_help_page_answers_the_manual_questions_and_follows_the_administrator(ap
 def test_image_policy_file_is_accepted(app, client):
     login(client, "zcb")
     assert publish(client, attachment=(io.BytesIO(jpeg()), "通知.jpg")).status_code == 302
+
+
+def test_the_login_page_lists_announcements_without_a_query_and_follows_every_change(app, client):
+    from tests.conftest import statements
+
+    login(client, "zcb")
+    assert publish(client, title="第一版标题").status_code == 302
+    anonymous = app.test_client()
+    assert "第一版标题" in page_text(anonymous.get("/login/"))       # the save renewed every worker's copy
+    with statements(app) as seen:
+        anonymous.get("/login/")
+    assert not [s for s in seen if "announcement" in s]
+    with app.app_context():
+        notice_id = db.session.scalar(select(Announcement.id))
+    edit = {"title": "第二版标题", "body": "正文", "series": "", "publish_on": TODAY.isoformat(),
+            "unpublish_on": "", "csrf_token": csrf_token(client, f"/notices/manage/edit/{notice_id}")}
+    assert client.post(f"/notices/manage/edit/{notice_id}", data=edit,
+                       content_type="multipart/form-data").status_code == 302
+    html = page_text(anonymous.get("/login/"))
+    assert "第二版标题" in html and "第一版标题" not in html
+    edit.update(title="第三版标题", unpublish_on=TODAY.isoformat(), publish_on=(TODAY - timedelta(days=3)).isoformat())
+    client.post(f"/notices/manage/edit/{notice_id}", data=edit, content_type="multipart/form-data")
+    assert "第三版标题" in page_text(anonymous.get("/login/"))       # ends today: still shown
+    client.post(f"/notices/manage/delete/{notice_id}",
+                data={"csrf_token": csrf_token(client, f"/notices/manage/show/{notice_id}")})
+    assert "第三版标题" not in page_text(anonymous.get("/login/"))
