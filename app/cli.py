@@ -108,6 +108,12 @@ def register_commands(app) -> None:
 
         if not queue_url():
             raise click.ClickException("没有配置 REDIS_URL（或 JOB_REDIS_URL），任务在 Web 进程内直接执行，无需 worker")
+        if "print" in chosen:
+            from reports.pdf import PdfError, warm_up
+            try:
+                warm_up()
+            except PdfError as exc:   # printouts will fail with their own message; other jobs still run
+                click.echo(f"打印组件未就绪：{exc}", err=True)
         run_worker(current_app._get_current_object(), burst=burst, schedule=not no_schedule, lanes=chosen)
 
     @app.cli.command("storage-copy")

@@ -139,6 +139,15 @@ def render_pdf(template: str, **context) -> bytes:
     return _render(render_template(template, font_url=str(font), for_pdf=True, **context), font)
 
 
+def warm_up() -> None:
+    """Load the renderer and parse the CJK font once, in the job worker
+    before it forks a work horse per job: every horse starts with both
+    instead of paying for them on each printout."""
+    font = font_path()
+    _render(f'<html><head><style>@font-face {{ font-family: cjk; src: url("{font}"); }} '
+            f'body {{ font-family: cjk; }}</style></head><body>职称申报</body></html>', font)
+
+
 def _render(html: str, font: Path) -> bytes:
     # xhtml2pdf (~20 MB) is loaded where printouts are rendered: the job
     # worker, not every web worker (#13: memory)

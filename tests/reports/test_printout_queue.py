@@ -131,3 +131,18 @@ def owner_id(app):
     from models import Account
     with app.app_context():
         return db.session.scalar(select(Account.id).where(Account.id_number_is(APPLICANT_ID)))
+
+
+def test_the_worker_loads_the_renderer_and_the_font_before_forking(app, ctx):
+    """`flask worker` warms up once, so each job's forked work horse renders
+    at once instead of importing xhtml2pdf and parsing the CJK font again."""
+    from reportlab.pdfbase import pdfmetrics
+
+    reports.pdf.warm_up()
+    assert any(name.startswith("cjk") for name in pdfmetrics.getRegisteredFontNames())
+
+
+def test_the_worker_command_refuses_an_unknown_lane(app, redis_url, monkeypatch):
+    monkeypatch.setitem(app.config, "JOB_REDIS_URL", redis_url)
+    result = app.test_cli_runner().invoke(args=["worker", "--lanes", "print,fast", "--burst"])
+    assert result.exit_code != 0 and "--lanes" in result.output
