@@ -91,14 +91,15 @@ def test_committee_evaluation_to_certificate(app, live_server, page):
             page.goto(f"{base}/expert/{decl}")
             if n == 0:
                 page.fill("#opinion-text", "业绩材料完整，符合申报条件。")
-                page.click("#save-opinion")
+                with page.expect_navigation():   # the saved page loaded, its script run
+                    page.click("#save-opinion")
                 assert "评审意见已保存" in flash(page)
                 if decl == zhang:
                     shot(page, "committee-02-expert")
             page.check(f"#choice-{votes[decl][n]}")
             page.click("#cast-vote")
             page.wait_for_selector("#voted")
-    assert dialogs.count("投票后不能更改，是否提交？") == 12
+    assert dialogs.count("投票后不能更改，是否提交？") == 12, dialogs
 
     # the secretary closes the vote: the exact tally, the 表决结果 sheet, the 公示
     sign_in(page, base, "gc_pwh")
