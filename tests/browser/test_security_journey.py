@@ -4,22 +4,12 @@ account that must be changed at first login, and the 审计管理员 reads the
 trail — in headless Chromium, with screenshots (#10 items 5, 15; #9 item 1)."""
 import pyotp
 
-from tests.browser.conftest import shot
-from tests.conftest import CAPTCHA
-
-
-def login_form(page, base, username, password="Demo2026"):
-    page.context.clear_cookies()
-    page.goto(base + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.fill("#captcha", CAPTCHA)
-    page.click("#login-button")
+from tests.browser.conftest import shot, submit_login
 
 
 def test_second_factor_temporary_password_and_audit(app, live_server, page, monkeypatch):
     monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", "职称办")
-    login_form(page, live_server, "zcb")
+    submit_login(page, live_server, "zcb")
     page.wait_for_url("**/mfa/verify")          # a phone on record: an SMS code, or bind an authenticator
     assert "发送短信验证码至138****0005" in page.locator("#mfa-sms-button").inner_text()
     shot(page, "39-mfa-choose")
@@ -35,7 +25,7 @@ def test_second_factor_temporary_password_and_audit(app, live_server, page, monk
     page.click("#mfa-continue")
     page.wait_for_selector("text=您好")
 
-    login_form(page, live_server, "admin")
+    submit_login(page, live_server, "admin")
     page.wait_for_selector("text=您好")
     page.goto(live_server + "/users/add")
     page.fill("#first_name", "周洁")
@@ -48,7 +38,7 @@ def test_second_factor_temporary_password_and_audit(app, live_server, page, monk
     assert page.locator("text=请至少选择一个角色").count() == 1
     shot(page, "42-admin-weak-password")
 
-    login_form(page, live_server, "audit")
+    submit_login(page, live_server, "audit")
     page.wait_for_selector("text=您好")
     page.click("#audit-link")
     page.wait_for_selector("#audit-table")
