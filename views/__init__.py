@@ -11,6 +11,7 @@ def register_views(appbuilder):
     from views.declaration import DeclarationView
     from views.experts import ExpertView
     from views.meetings import MeetingView
+    from views.menu import install_menu_cache
     from views.messages import MessageView
     from views.organisations import OrganisationSearchView, UnitView
     from views.printing import PrintView
@@ -87,6 +88,7 @@ def register_views(appbuilder):
     appbuilder.add_api(CertificateApi)
     appbuilder.add_api(OpenApi)
     install_template_helpers(current_app)
+    install_menu_cache(current_app, appbuilder)
     install_token_errors(appbuilder.sm)
 
 

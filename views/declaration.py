@@ -84,7 +84,9 @@ class DeclarationView(BaseView):
         if declaration is None:
             flash("请先填写并保存个人基本信息", "warning")
             return redirect(url_for(".page", key="basic"))
-        data = DeclarationData.read(declaration)   # every section in one statement, before the template
+        # a page to show reads every section in one statement, before the template; a save
+        # reads only what its checks ask for
+        data = DeclarationData(declaration) if request.method == "POST" else DeclarationData.read(declaration)
         section = self._page_or_404(data, key)
         if section.many:
             if request.method == "POST":
@@ -93,7 +95,7 @@ class DeclarationView(BaseView):
         result = SaveResult()
         if request.method == "POST":
             try:
-                result = save_single(declaration, section, request.form)
+                result = save_single(declaration, section, request.form, data)
             except Conflict as exc:
                 result.errors["_form"] = str(exc)
             if result.ok:

@@ -104,7 +104,7 @@ class ReviewView(BaseView):
             "review/list.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), f=f,
             search=search, waiting=waiting, unit_name=unit_name, labels=STATUS_LABELS, lookups=lookups(),
             mask=mask_id_number, bulk_steps=bulk_steps, is_committee=COMMITTEE_ROLE in g.user.role_names,
-            years=declaration_years(), waits=waiting_marks([r[0] for r in rows]))
+            years=declaration_years(), waits=waiting_marks(rows))
 
     @expose("/search", methods=["POST"])
     @has_access

@@ -7,11 +7,12 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, null, select
 
+from app.declaration.data import dictionaries
 from app.platform.extensions import db
 from app.platform.jobs import task
 from app.review.notifications import deliver_notifications
 from app.review.workflow import STATUS_LABELS
-from models import Account, Declaration, Notification, ReviewEvent, StepTimeLimit
+from models import Account, Declaration, Notification, ReviewEvent
 from permissions.roles import COMMITTEE_ROLE, DEPARTMENT_ROLE, OFFICE_ROLE, UNIT_ROLE
 
 #: used for a step that has no row in step_time_limit
@@ -28,9 +29,7 @@ HOLDERS = {
 
 
 def limits() -> dict[str, int]:
-    out = dict(DEFAULT_LIMITS)
-    out.update({s: d for s, d in db.session.execute(select(StepTimeLimit.status, StepTimeLimit.working_days))})
-    return out
+    return {**DEFAULT_LIMITS, **dictionaries().step_limits}
 
 
 def working_days_between(start: date, end: date) -> int:
@@ -126,7 +125,7 @@ def remind_overdue(today: date | None = None) -> int:
 
 
 def waiting_marks(declarations, today: date | None = None) -> dict[int, tuple[int, bool]]:
-    """For the list pages: declaration id → (working days waited, overdue?),
+    """For the list pages (rows with `id` and `status`): declaration id → (working days waited, overdue?),
     for those waiting at a step; one query for the whole page."""
     ids = [d.id for d in declarations if d.status in HOLDERS]
     if not ids:

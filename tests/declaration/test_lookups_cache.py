@@ -55,6 +55,8 @@ def test_a_change_made_by_another_worker_is_seen(app):
         db.session.commit()                      # a Core update: no ORM event in this process
         assert dictionaries() is old             # …so this worker does not know yet
         kv().set(DICTIONARY_VERSION_KEY, "set-by-another-worker", 60)
+        assert dictionaries() is old             # a request keeps the version it started with
+    with app.test_request_context():             # the worker's next request reads again
         assert lookups().name("gender", "1") == "男性"
 
 

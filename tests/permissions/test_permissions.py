@@ -133,6 +133,25 @@ def test_role_table_is_the_single_source(app):
                                      "审计管理员", "评审专家"}
 
 
+def _menu(html: str) -> str:
+    return html.split('<ul class="nav navbar-nav">', 1)[1].split('<ul class="nav navbar-nav navbar-right">', 1)[0]
+
+
+def test_each_set_of_roles_gets_its_own_menu(app):
+    """The menu is rendered once per worker and set of roles: whoever asks
+    first decides nothing about what the next person sees."""
+    menus = {}
+    for username in (APPLICANT_ID, "zcb", "baili_hr", APPLICANT_ID, "zcb", "admin"):
+        client = app.test_client()
+        login(client, username)
+        menu = _menu(client.get("/").get_data(as_text=True))
+        assert menus.setdefault(username, menu) == menu
+    assert "个人信息申报" in menus[APPLICANT_ID] and "申报审核" not in menus[APPLICANT_ID]
+    assert "申报审核" in menus["zcb"] and "申报年度设置" in menus["zcb"] and "个人信息申报" not in menus["zcb"]
+    assert "申报审核" in menus["baili_hr"] and "申报年度设置" not in menus["baili_hr"]
+    assert "用户列表" in menus["admin"] and "用户列表" not in menus["zcb"]
+
+
 def test_administrators_do_not_get_the_applicant_menu(client):
     login(client, "admin")
     html = page_text(client.get("/"))

@@ -1,0 +1,31 @@
+"""The navigation menu, rendered once per set of roles. Which entries a person
+sees depends only on their roles' permissions, and the built-in roles'
+permissions are data of the code (permissions/roles.py): rendering the menu on
+every page asked for ~40 permission checks and url_for calls. A person with a
+role an administrator created in the database gets it rendered each time."""
+from flask import current_app, g, render_template
+from markupsafe import Markup
+
+
+def install_menu_cache(app, appbuilder) -> None:
+    rendered: dict[frozenset[str], Markup] = {}
+
+    def menu_html() -> Markup:
+        key = _roles_key(appbuilder.sm)
+        if key is None:
+            return Markup(render_template("appbuilder/menu_items.html", menu=appbuilder.menu))
+        if key not in rendered:
+            rendered[key] = Markup(render_template("appbuilder/menu_items.html", menu=appbuilder.menu))
+        return rendered[key]
+
+    app.jinja_env.globals["menu_html"] = menu_html
+
+
+def _roles_key(sm) -> frozenset[str] | None:
+    """The names of the signed-in person's roles, or None when one of them is
+    not built in (its permissions live in the database and may change)."""
+    user = getattr(g, "user", None)
+    if user is None or not user.is_authenticated:
+        return frozenset({"<anonymous>"})
+    names = frozenset(role.name for role in sm.get_user_roles(user))
+    return names if names <= set(current_app.config.get("FAB_ROLES", {})) else None
