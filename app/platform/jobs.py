@@ -133,11 +133,11 @@ def run_task(name: str, *args, **kwargs):
 def _call(db, name, args, kwargs):
     # A forked horse must not share the parent's pooled connections.
     db.engine.dispose(close=False)
-    try:
-        with current_app.test_request_context("/"):   # templates and url_for in tasks
-            return TASKS[name](*args, **kwargs)
-    finally:
-        db.session.remove()
+    # Each job in its own contexts, as a web request: its own `g` (per-request caches such as
+    # the dictionaries' version) and database session, removed when the context ends;
+    # templates and url_for work.
+    with current_app.app_context(), current_app.test_request_context("/"):
+        return TASKS[name](*args, **kwargs)
 
 
 def run_worker(app, burst: bool = False, schedule: bool = True, lanes: tuple[str, ...] = LANES) -> None:

@@ -104,6 +104,28 @@ def test_inline_mode_runs_at_once_and_a_failure_never_reaches_the_caller(app, ct
         jobs.enqueue("test.no-such-task")
 
 
+def test_each_job_has_its_own_g_and_session_like_a_request(app, ctx):
+    """A worker runs job after job in one process: what one job keeps for its
+    request (g: the dictionaries' version, the signed-in person) is not the next one's."""
+    from flask import g
+
+    from app.platform.extensions import db
+
+    seen = []
+
+    @jobs.task("test.own-context")
+    def remember(mark):
+        seen.append((getattr(g, "job_mark", None), db.session()))
+        g.job_mark = mark
+
+    g.job_mark = "caller"
+    jobs.run_task("test.own-context", "first")
+    jobs.run_task("test.own-context", "second")
+    assert [mark for mark, _ in seen] == [None, None]
+    assert g.job_mark == "caller"
+    assert seen[0][1] is not db.session() and seen[1][1] is not db.session()
+
+
 def test_enqueue_falls_back_in_process_when_the_queue_is_down(app, ctx, monkeypatch):
     monkeypatch.setitem(app.config, "JOB_REDIS_URL", "redis://127.0.0.1:1/0")
     calls = []
