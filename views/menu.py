@@ -3,7 +3,8 @@ sees depends only on their roles' permissions, and the built-in roles'
 permissions are data of the code (permissions/roles.py): rendering the menu on
 every page asked for ~40 permission checks and url_for calls. A person with a
 role an administrator created in the database gets it rendered each time."""
-from flask import current_app, g, render_template
+from flask import current_app, render_template
+from flask_login import current_user
 from markupsafe import Markup
 
 
@@ -22,10 +23,10 @@ def install_menu_cache(app, appbuilder) -> None:
 
 
 def _roles_key(sm) -> frozenset[str] | None:
-    """The names of the signed-in person's roles, or None when one of them is
-    not built in (its permissions live in the database and may change)."""
-    user = getattr(g, "user", None)
-    if user is None or not user.is_authenticated:
-        return frozenset({"<anonymous>"})
-    names = frozenset(role.name for role in sm.get_user_roles(user))
+    """The names of the signed-in person's roles; None (not kept) for anyone
+    not signed in, or with a role that is not built in (its permissions live
+    in the database and may change)."""
+    if not current_user.is_authenticated:
+        return None
+    names = frozenset(role.name for role in sm.get_user_roles(current_user))
     return names if names <= set(current_app.config.get("FAB_ROLES", {})) else None
