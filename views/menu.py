@@ -13,11 +13,13 @@ def install_menu_cache(app, appbuilder) -> None:
 
     def menu_html() -> Markup:
         key = _roles_key(appbuilder.sm)
-        if key is None:
-            return Markup(render_template("appbuilder/menu_items.html", menu=appbuilder.menu))
-        if key not in rendered:
-            rendered[key] = Markup(render_template("appbuilder/menu_items.html", menu=appbuilder.menu))
-        return rendered[key]
+        if key in rendered:
+            return rendered[key]
+        # the output of a template, escaped by Jinja as it was rendered
+        html = Markup(render_template("appbuilder/menu_items.html", menu=appbuilder.menu))  # nosec B704
+        if key is not None:
+            rendered[key] = html
+        return html
 
     app.jinja_env.globals["menu_html"] = menu_html
 

@@ -178,7 +178,8 @@ class Dictionaries:
             self._option_tags[id(field)] = self._build_option_tags(field)
         html, ends = self._option_tags[id(field)]
         at = ends.get(current) if isinstance(current, str) else None
-        return Markup(html if at is None else f"{html[:at]} selected{html[at:]}")
+        # every code and name in `html` was escaped as the tags were built
+        return Markup(html if at is None else f"{html[:at]} selected{html[at:]}")  # nosec B704
 
     def _build_option_tags(self, field) -> tuple[str, dict[str, int]]:
         titles = self._title_attrs if field.chain else {}

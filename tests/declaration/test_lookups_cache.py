@@ -165,3 +165,22 @@ def test_administrators_changes_are_on_the_basic_page_at_once(app, client, resto
     assert no_committee not in beside_the_level()
     admin_save(office, f"/admin/fa_organisation/edit/?id={committee_id}", committee_form)   # 启用 off
     assert no_committee in beside_the_level()
+
+
+def test_dropdowns_escape_names_and_mark_the_saved_choice(app, client):
+    """The <option> tags are built once per worker: names are escaped there,
+    and each page marks its own person's choice."""
+    login(client, APPLICANT_ID)
+    assert post(client, "/declaration/basic", basic(app, ethnicity="02")).status_code == 302
+    with app.app_context():
+        item = db.session.scalar(select(DictItem).where(DictItem.kind == "ethnicity", DictItem.code == "01"))
+        item.name = '汉<b>族</b>"&'
+        db.session.commit()
+    html = client.get("/declaration/basic").get_data(as_text=True)
+    select_html = html[html.index('name="ethnicity"'):html.index("</select>", html.index('name="ethnicity"'))]
+    assert '<option value="01">汉&lt;b&gt;族&lt;/b&gt;&#34;&amp;</option>' in select_html
+    assert '<b>族</b>' not in html
+    assert select_html.count(" selected") == 1 and 'value="02" selected' in select_html
+    assert post(client, "/declaration/basic", basic(app, ethnicity="01")).status_code == 302
+    again = client.get("/declaration/basic").get_data(as_text=True)
+    assert 'value="01" selected' in again and 'value="02" selected' not in again
