@@ -9,7 +9,6 @@ from flask import abort, g, request, send_file
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_wtf.file import FileField
-from sqlalchemy import select
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -18,9 +17,8 @@ from app.insight.notices import (
     FILE_TYPES,
     applicant_series,
     current_announcements,
-    declaration_window,
     file_error,
-    published,
+    is_published,
     store_file,
 )
 from app.platform.extensions import db
@@ -154,15 +152,14 @@ def install_template_helpers(app) -> None:
         return current_announcements()
 
     app.jinja_env.globals["notices_for_page"] = notices_for_page
-    app.jinja_env.globals["declaration_window"] = declaration_window
 
 
 def _readable_or_404(notice_id: int) -> Announcement:
     """A published announcement for anyone; any announcement for the title office."""
     staff = g.user is not None and g.user.is_authenticated and OFFICE_ROLE in g.user.role_names
-    stmt = select(Announcement).where(Announcement.id == notice_id)
-    if not staff:
-        stmt = stmt.where(published())
-    return db.session.scalar(stmt) or abort(404)
+    announcement = db.session.get(Announcement, notice_id)
+    if announcement is None or not (staff or is_published(announcement)):
+        abort(404)
+    return announcement
 
 

@@ -32,10 +32,12 @@ from app.platform.storage import storage
 from app.platform.web import is_local_path
 from app.review.history import history, latest_changes
 from app.review.lists import (
+    PAGE_SIZE,
+    SORTS,
     declaration_years,
     export_query,
     filtered_count,
-    filtered_query,
+    page_query,
 )
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
 from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
@@ -48,14 +50,7 @@ from reports.exports import MIMETYPES, export_now, sees_full_identifiers, start_
 from views.base import mark_saved
 from reports.workbooks import write_rows
 
-PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SORTS = {
-    "submitted": Declaration.submitted_at,
-    "name": Account.first_name,
-    "status": Declaration.status,
-    "unit": Organisation.name,
-}
 
 
 _FILTER_KEYS = ("status", "series", "level", "year", "unit")
@@ -85,12 +80,9 @@ class ReviewView(BaseView):
         _reviewers_only()
         f = _filters()
         search = session.get("review_search", "")
-        stmt = filtered_query(g.user, f, search)
         total = filtered_count(g.user, f, search)
         page = max(1, min(request.args.get("page", 1, type=int), 100_000))
-        order = SORTS[f["sort"]]
-        rows = db.session.execute(stmt.order_by(order.desc() if f["desc"] else order.asc(), Declaration.id.desc())
-                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        rows = db.session.execute(page_query(g.user, f, search, page)).all()
         # the 待处理 count: the list's own total when it shows exactly that queue
         plain_queue = f["tab"] == "waiting" and not search and not any(f[k] for k in _FILTER_KEYS)
         waiting = total if plain_queue else db.session.scalar(

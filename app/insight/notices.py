@@ -4,11 +4,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import or_, select
-
-from app.platform.extensions import db
+from app.declaration.data import DeclarationData, dictionaries, find_declaration
 from app.platform.storage import storage
-from models import Announcement, DeclarationYear
+from models import Announcement
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 #: what a policy file may be, decided by its first bytes (never by its name)
@@ -16,11 +14,11 @@ FILE_KINDS = {b"%PDF-": ".pdf", b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": "
 FILE_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
 
 
-def published(today: date | None = None):
-    """SQL condition: published today (both dates inclusive)."""
+def is_published(announcement, today: date | None = None) -> bool:
+    """Published today (both dates inclusive)."""
     today = today or date.today()
-    return (Announcement.publish_on <= today) & or_(Announcement.unpublish_on.is_(None),
-                                                    Announcement.unpublish_on >= today)
+    return announcement.publish_on <= today and (announcement.unpublish_on is None
+                                                 or announcement.unpublish_on >= today)
 
 
 def current_announcements(series: str | None = None, everyone_only: bool = False, limit: int = 10):
@@ -29,11 +27,7 @@ def current_announcements(series: str | None = None, everyone_only: bool = False
     login page (`everyone_only`) those for everyone. Read from the worker's
     cache of rarely changed things (an administrator's save renews it), so
     the login page runs no query for them."""
-    from app.declaration.data import dictionaries
-
-    today = date.today()
-    shown = [a for a in dictionaries().announcements
-             if a.publish_on <= today and (a.unpublish_on is None or a.unpublish_on >= today)
+    shown = [a for a in dictionaries().announcements if is_published(a)
              and (a.series is None or (not everyone_only and (series is None or a.series == series)))]
     shown.sort(key=lambda a: (not a.pinned, -a.publish_on.toordinal(), -a.id))
     return shown[:limit]
@@ -63,15 +57,8 @@ def store_file(announcement: Announcement, data: bytes, original_name: str) -> N
 
 def applicant_series(account_id: int) -> str | None:
     """The series of this year's declaration (as saved on 个人基本信息), if any."""
-    from app.declaration.data import DeclarationData, find_declaration
-
     declaration = find_declaration(account_id)
     if declaration is None:
         return None
     basic = DeclarationData(declaration).single("basic")
     return declaration.series or (basic.series if basic else None)
-
-
-def declaration_window(year: int | None = None) -> DeclarationYear | None:
-    """The 申报年度 setting of this year (the applicant's home shows it)."""
-    return db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == (year or date.today().year)))

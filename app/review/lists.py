@@ -52,6 +52,25 @@ def filtered_query(user, f: dict, search: str = ""):
             .where(*_conditions(user, f, search)))
 
 
+#: rows on one page of a reviewer's list, and the columns it can be sorted by
+PAGE_SIZE = 20
+SORTS = {
+    "submitted": Declaration.submitted_at,
+    "name": Account.first_name,
+    "status": Declaration.status,
+    "unit": Organisation.name,
+}
+
+
+def page_query(user, f: dict, search: str, page: int):
+    """One page of the list in the chosen order (newest first by default:
+    each queue's index gives that order without sorting the queue)."""
+    order = SORTS[f["sort"]]
+    return (filtered_query(user, f, search)
+            .order_by(order.desc() if f["desc"] else order.asc(), Declaration.id.desc())
+            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+
+
 def export_query(user, f: dict, search: str = ""):
     """The same list as plain rows of the exported columns only (no ORM
     objects: a large export streams them with yield_per)."""

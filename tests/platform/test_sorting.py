@@ -62,7 +62,7 @@ def test_every_admin_list_sorts_by_every_sortable_column(app, client):
 
 @pytest.mark.parametrize("username", ["baili_hr", "zcb"])
 def test_reviewer_lists_sort_by_every_column(app, client, username):
-    from views.review import SORTS
+    from app.review.lists import SORTS
     from tests.declaring import fill, submit
     from tests.conftest import APPLICANT_ID
     login(client, APPLICANT_ID)
