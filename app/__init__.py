@@ -10,7 +10,6 @@ from flask_appbuilder import AppBuilder
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.security import generate_password_hash
 
 from config import BASE_DIR, config_for, development_field_keys, development_secret_key
 
@@ -86,10 +85,6 @@ def _finish_config(app: Flask) -> None:
 
     app.extensions["field_cipher"] = FieldCipher(
         [k.strip() for k in app.config["FIELD_ENCRYPTION_KEYS"].split(",") if k.strip()])
-    # The hash FAB checks for unknown accounts, so their timing matches real ones.
-    app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"] = generate_password_hash(
-        "not-a-password", method=app.config["FAB_PASSWORD_HASH_METHOD"]
-    )
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
@@ -114,6 +109,7 @@ def _install_request_hooks(app: Flask) -> None:
         handle_expired_form,
         handle_http_error,
         handle_unexpected_error,
+        install_static_url_cache,
         reject_out_of_range_numbers,
         request_id,
         store_unavailable,
@@ -121,6 +117,7 @@ def _install_request_hooks(app: Flask) -> None:
     from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    install_static_url_cache(app)
     app.before_request(reject_out_of_range_numbers)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.jinja_env.globals["applicant_labels"] = APPLICANT_LABELS

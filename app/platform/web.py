@@ -276,3 +276,25 @@ def install_log_masking(log_format: str = "text") -> None:
                 handler.setFormatter(JsonFormatter())
             elif handler.formatter is None or "%(request_id)s" not in (handler.formatter._fmt or ""):
                 handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+
+
+def install_static_url_cache(app) -> None:
+    """A page builds some 25 links to static files (Flask-AppBuilder's base
+    layout alone 18). Such a link depends only on the file and on where the
+    application is mounted, so templates build each one once per worker;
+    every other link is built as Flask builds it."""
+    build = app.url_for
+    built: dict[tuple[str, str, str], str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        if not (endpoint.endswith("static") and values.keys() == {"filename"} and has_request_context()):
+            return build(endpoint, **values)
+        key = (endpoint, values["filename"], request.script_root)
+        url = built.get(key)
+        if url is None:
+            url = build(endpoint, **values)
+            if len(built) < 1000:  # the templates' files; a stray name cannot grow it without bound
+                built[key] = url
+        return url
+
+    app.jinja_env.globals["url_for"] = url_for

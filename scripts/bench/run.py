@@ -1,5 +1,6 @@
 """Deadline-night benchmark: the application under gunicorn in production
-settings beside a bare-Flask floor running the same SQL, driven from a
+settings (gunicorn.conf.py, for the floor too) beside a bare-Flask floor
+running the same SQL, driven from a
 loopback client for a bounded time per scenario; prints one table.
 
     .venv/bin/python scripts/bench/seed.py postgresql://postgres@127.0.0.1:5432/zc_bench 100000
@@ -73,8 +74,9 @@ class Server:
     def __init__(self, wsgi: str, cwd: Path, env: dict, workers: int):
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "120",
-             "--log-level", "warning", wsgi], cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+            [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
+             "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "--log-level", "warning", wsgi],
+            cwd=cwd, env=env, stdout=subprocess.DEVNULL)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -157,6 +159,35 @@ def measure(server, url, dbname, names, weights, info, seconds, connections, flo
             "p95": q[18] * 1000, "app_ms": app_ms / n, "db_ms": db_ms / n, "errors": errors, "n": len(latencies)}
 
 
+def bench_env(url: str, redis_url: str) -> dict:
+    """Production settings against the benchmark database and Redis database."""
+    sys.path.insert(0, str(BENCH))
+    from seed import FIELD_KEYS
+
+    env = dict(os.environ, ENV="production", SECRET_KEY="bench-" + "k" * 40, DATABASE_URL=url, **FIELD_KEYS,
+               REDIS_URL=redis_url, RATELIMIT_ENABLED="0", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("CAPTCHA_FIXED_CODE", None)
+    return env
+
+
+def clear_redis(redis_url: str):
+    import redis
+
+    store = redis.Redis.from_url(redis_url)
+    for key in store.scan_iter("zc:*"):  # the benchmark's own Redis database
+        store.delete(key)
+    return store
+
+
+def prepare(app_dir: Path, env: dict):
+    """Signs the benchmark's people in and captures every page (prepare.py)."""
+    capture = Path(tempfile.mkdtemp(prefix="zc-bench-")) / "capture.pickle"
+    subprocess.run([str(ROOT / ".venv/bin/python"), str(BENCH / "prepare.py"), str(capture)], cwd=app_dir, env=env,
+                   check=True, stderr=subprocess.DEVNULL if os.environ.get("BENCH_QUIET") else None)
+    with open(capture, "rb") as fh:
+        return capture, pickle.load(fh)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("database")
@@ -170,22 +201,9 @@ def main():
     url = args.database.replace("postgresql+psycopg://", "postgresql://")
     dbname = url.rsplit("/", 1)[1]
     app_dir = Path(args.app_dir).resolve()
-    sys.path.insert(0, str(BENCH))
-    from seed import FIELD_KEYS
-
-    env = dict(os.environ, ENV="production", SECRET_KEY="bench-" + "k" * 40, DATABASE_URL=url, **FIELD_KEYS,
-               REDIS_URL=args.redis, RATELIMIT_ENABLED="0", PYTHONDONTWRITEBYTECODE="1")
-    env.pop("CAPTCHA_FIXED_CODE", None)
-    import redis
-
-    store = redis.Redis.from_url(args.redis)
-    for key in store.scan_iter("zc:*"):  # the benchmark's own Redis database
-        store.delete(key)
-    capture = Path(tempfile.mkdtemp(prefix="zc-bench-")) / "capture.pickle"
-    subprocess.run([str(ROOT / ".venv/bin/python"), str(BENCH / "prepare.py"), str(capture)], cwd=app_dir, env=env,
-                   check=True, stderr=subprocess.DEVNULL if os.environ.get("BENCH_QUIET") else None)
-    with open(capture, "rb") as fh:
-        info = pickle.load(fh)
+    env = bench_env(url, args.redis)
+    store = clear_redis(args.redis)
+    capture, info = prepare(app_dir, env)
     sql = {name: len(c[0]) for name, c in info["captures"].items()}
     sizes = {name: len(c[2]) for name, c in info["captures"].items()}
     scenarios = [*SINGLE, "mixed"]   # the mix last: every worker has met every page by then
@@ -212,7 +230,8 @@ def main():
         total = sum(MIX.values())
         return sum(d[k] * w for k, w in MIX.items()) / total
 
-    print(f"\n{args.workers} sync workers, {args.connections} connections, {args.seconds:g} s per scenario, "
+    print(f"\ngunicorn.conf.py with {args.workers} workers (both servers), {args.connections} connections, "
+          f"{args.seconds:g} s per scenario, "
           f"database {dbname}, app {app_dir}")
     print("| scenario | req/s | p50 ms | p95 ms | app CPU-ms/req | PG CPU-ms/req | SQL/req | KB | floor req/s |"
           " floor app CPU-ms | app CPU ÷ floor | errors | new sessions |")

@@ -56,6 +56,21 @@ def test_bad_login_messages(client):
     assert "请输入身份证号" in html and "请输入密码" in html and "请输入验证码" in html
 
 
+def test_unknown_account_costs_a_hash_check_of_the_configured_kind(app, client, monkeypatch):
+    """An unknown ID is answered after the same kind of password check as a
+    known one, so the time taken does not tell which IDs are registered."""
+    from app.accounts import auth
+
+    checked = []
+    real_check = auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash", lambda h, pw: checked.append(h) or real_check(h, pw))
+    method = app.config["FAB_PASSWORD_HASH_METHOD"]
+    for login_name in (APPLICANT_ID, "11010519491231002X"):
+        checked.clear()
+        assert login(client, login_name, password="wrong1234").status_code == 400
+        assert len(checked) == 1 and checked[0].startswith(method + "$")
+
+
 def test_five_failures_block_that_source_with_the_same_answer(app, client):
     """#10 item 1: a locked account answers exactly like a wrong password;
     the block holds for the source that failed, not for the owner elsewhere."""

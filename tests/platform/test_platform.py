@@ -62,6 +62,23 @@ def test_no_outside_assets(client):
         assert not re.search(r'(src|href)="(https?:)?//', html), path
 
 
+def test_static_links_follow_the_mount_point(client):
+    """Links to static files are built once per worker, yet a page served
+    under a mount point (SCRIPT_NAME behind a proxy) links its own."""
+    login(client, APPLICANT_ID)
+
+    def static_links(mount=""):
+        html = client.get("/declaration/basic", base_url=f"http://localhost{mount}/").get_data(as_text=True)
+        return re.findall(r'(?:href|src)="([^"]*/static/[^"]*)"', html)
+
+    at_root, mounted, again = static_links(), static_links("/zc"), static_links()
+    assert len(at_root) >= 20 and len(mounted) == len(at_root) and again == at_root
+    assert all(link.startswith("/static/") for link in at_root)
+    assert [link.removeprefix("/zc") for link in mounted] == at_root
+    assert all(link.startswith("/zc/static/") for link in mounted)
+    assert client.get(at_root[0]).status_code == 200
+
+
 def test_error_page_has_incident_number_and_no_trace(app, caplog):
     other = create_app("test", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
 
