@@ -36,6 +36,7 @@ CSRF_KEY = "csrf_token"  # Flask-WTF's key in the session
 # CSRF token derived from the id, and Flask-Login's "not fresh" mark
 DERIVED_KEYS = {CSRF_KEY, "_fresh"}
 SID_RE = re.compile(r"[A-Za-z0-9_-]{43}")
+MAX_FLASHES = 10
 # Flask's own session serializer: keeps tuples, Markup, dates and lazy strings.
 serializer = TaggedJSONSerializer()
 
@@ -136,6 +137,8 @@ class ServerSessionInterface(SessionInterface):
             session.sid = secrets.token_urlsafe(32)
         now = time.time()
         data = dict(session)
+        if data.get("_flashes"):
+            data["_flashes"] = _recent_distinct(data["_flashes"])
         data.setdefault("_created", now)
         data["_seen"] = now
         signed_in = "_user_id" in data
@@ -161,6 +164,19 @@ class ServerSessionInterface(SessionInterface):
             path=path,
         )
         response.vary.add("Cookie")
+
+
+def _recent_distinct(flashes: list, keep: int = MAX_FLASHES) -> list:
+    """Messages waiting to be shown, each once, the latest few: a client that
+    posts again and again without following the redirects (a script, a
+    double click) would otherwise grow its session with every request."""
+    seen, out = set(), []
+    for item in reversed(flashes):
+        key = tuple(str(part) for part in item)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out[:keep][::-1]
 
 
 def _derived_csrf(app, sid: str) -> str:
