@@ -12,26 +12,20 @@ database must have been seeded by seed.py.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import MIX, ROOT, Server, bench_env, children, clear_redis, drive, prepare, rss_mb  # noqa: E402
+from run import MIX, ROOT, Server, arguments, bench_env, children, clear_redis, drive, prepare, rss_mb  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("database")
+    parser = arguments(__doc__, connections=4)
     parser.add_argument("--minutes", type=float, default=60)
     parser.add_argument("--every", type=float, default=5)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--max-requests", type=int, default=0)
-    parser.add_argument("--redis", default=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13"))
     args = parser.parse_args()
     url = args.database.replace("postgresql+psycopg://", "postgresql://")
     env = dict(bench_env(url, args.redis), GUNICORN_MAX_REQUESTS=str(args.max_requests))

@@ -188,13 +188,19 @@ def prepare(app_dir: Path, env: dict):
         return capture, pickle.load(fh)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(doc: str, connections: int) -> argparse.ArgumentParser:
+    """The options every benchmark script of this folder takes."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("database")
-    parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=connections)
     parser.add_argument("--redis", default=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13"))
+    return parser
+
+
+def main():
+    parser = arguments(__doc__, connections=8)
+    parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--app-dir", default=str(ROOT))
     parser.add_argument("--only", help="comma-separated scenarios (mixed and page names)")
     args = parser.parse_args()
