@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -30,6 +31,12 @@ SECOND_QUALITY = 72                   # second (last planned) encode, with a siz
 
 # Pillow itself refuses at twice this; we check the header before decoding.
 Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
+
+# Pictures decoded at once in one process. Each takes up to ~70 MB at its peak
+# (a 12 Mpx PNG ~130 MB); the eight threads of a web worker uploading together
+# held 670 MB, two at a time hold 270 MB, and two already keep two cores busy.
+DECODES_AT_ONCE = 2
+_DECODING = threading.BoundedSemaphore(DECODES_AT_ONCE)
 
 
 class UploadRefused(ValueError):
@@ -65,6 +72,11 @@ def process_image(source: bytes | BinaryIO) -> ProcessedImage:
         raise UploadRefused("文件是空的，请重新选择")
     if size > upload_limit():
         raise UploadRefused(too_large_message())
+    with _DECODING:
+        return _process(stream)
+
+
+def _process(stream: BinaryIO) -> ProcessedImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

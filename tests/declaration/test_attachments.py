@@ -264,6 +264,39 @@ def test_one_upload_stays_under_150_mb(tmp_path, huge_photos):
         assert int(out.stdout.strip()) <= 150, (name, out.stdout)
 
 
+def test_a_worker_decodes_two_pictures_at_a_time(monkeypatch):
+    """Eight threads uploading at once (a gthread worker) hold at most two
+    decoded pictures, so a worker's memory stays bounded; all eight succeed."""
+    import threading
+    import time
+
+    from app.declaration import uploads
+
+    inside, most, lock = [0], [0], threading.Lock()
+    real_process = uploads._process
+
+    def counted(stream):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            time.sleep(0.05)   # long enough for the other threads to arrive
+            return real_process(stream)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(uploads, "_process", counted)
+    photo, results = images.jpeg(), []
+    threads = [threading.Thread(target=lambda: results.append(uploads.process_image(photo))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 8 and all(r.data[:2] == b"\xff\xd8" for r in results)
+    assert most[0] == uploads.DECODES_AT_ONCE
+
+
 def test_uploads_per_account_per_hour_are_limited(app, applicant):
     app.config["RATE_LIMIT_UPLOADS"] = "3 per hour"
     try:
