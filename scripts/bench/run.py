@@ -48,10 +48,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cpu_ticks(pid: int) -> int:
+def cpu_ticks(pid: int, reaped: bool = False) -> int:
+    """utime + stime of a process; with `reaped`, also those of its children
+    that have ended (a gunicorn worker replaced during a run: its CPU moves
+    to the master's count when the master reaps it)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
+        return int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
     except (FileNotFoundError, ProcessLookupError):
         return 0
 
@@ -90,6 +93,11 @@ class Server:
 
     def pids(self) -> list[int]:
         return [self.proc.pid, *children(self.proc.pid)]
+
+    def cpu_ticks(self) -> int:
+        """The master, its workers, and the workers replaced meanwhile (new
+        ones are counted from their start, so their start-up cost counts)."""
+        return cpu_ticks(self.proc.pid, reaped=True) + sum(cpu_ticks(p) for p in children(self.proc.pid))
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -145,13 +153,11 @@ def drive(port, names, weights, info, seconds, connections, floor):
 
 def measure(server, url, dbname, names, weights, info, seconds, connections, floor):
     drive(server.port, names, weights, info, 1.5, connections, floor)  # warm up
-    app_pids, db_pids = server.pids(), pg_pids(url, dbname)
-    app0 = {p: cpu_ticks(p) for p in app_pids}
-    db0 = {p: cpu_ticks(p) for p in db_pids}
+    app0, db0 = server.cpu_ticks(), {p: cpu_ticks(p) for p in pg_pids(url, dbname)}
     started = time.time()
     latencies, errors = drive(server.port, names, weights, info, seconds, connections, floor)
     elapsed = time.time() - started
-    app_ms = sum(cpu_ticks(p) - app0.get(p, 0) for p in server.pids()) * 1000 / TICK
+    app_ms = (server.cpu_ticks() - app0) * 1000 / TICK
     db_ms = sum(cpu_ticks(p) - db0.get(p, 0) for p in pg_pids(url, dbname)) * 1000 / TICK
     n = max(1, len(latencies))
     q = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else [0] * 19
