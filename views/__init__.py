@@ -81,7 +81,7 @@ def register_views(appbuilder):
     appbuilder.add_view(
         AnnouncementView, "通知公告", label="通知公告", icon="fa-bullhorn", category="单位管理",
     )
-    appbuilder.add_link("帮助", href="/notices/help", label="帮助", icon="fa-question-circle")
+    appbuilder.add_link("帮助", href="NoticeView.help", label="帮助", icon="fa-question-circle")
     appbuilder.add_view_no_menu(NoticeView)
     appbuilder.add_view_no_menu(ApiDocsView)
     appbuilder.add_api(DeclarationApi)

@@ -3,21 +3,22 @@ sees depends only on their roles' permissions, and the built-in roles'
 permissions are data of the code (permissions/roles.py): rendering the menu on
 every page asked for ~40 permission checks and url_for calls. A person with a
 role an administrator created in the database gets it rendered each time."""
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
 
 def install_menu_cache(app, appbuilder) -> None:
-    rendered: dict[frozenset[str], Markup] = {}
+    rendered: dict[tuple[str, frozenset[str]], Markup] = {}
 
     def menu_html() -> Markup:
-        key = _roles_key(appbuilder.sm)
+        roles = _roles_key(appbuilder.sm)
+        key = (request.script_root, roles)   # its links follow where the application is mounted
         if key in rendered:
             return rendered[key]
         # the output of a template, escaped by Jinja as it was rendered
         html = Markup(render_template("appbuilder/menu_items.html", menu=appbuilder.menu))  # nosec B704
-        if key is not None:
+        if roles is not None:
             rendered[key] = html
         return html
 

@@ -3,20 +3,23 @@ registration and password views, lock-out and temporary passwords, the
 JSON login under the same rules, and only the admin screens we use."""
 from __future__ import annotations
 
-from functools import cached_property
-
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from models import Account
 from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
 from views.permission_lists import PermissionModelView, PermissionViewModelView, ViewMenuModelView
 from views.users import ResetMyPasswordView, ResetPasswordView, RoleView, UserInfoEditView, UserView
 
+# Built once: building the eager-load options cost more than running the query.
+_ACCOUNT_BY_ID = select(Account).options(joinedload(Account.roles), joinedload(Account.groups),
+                                         joinedload(Account.org)).where(Account.id == bindparam("pk"))
+
 
 class SecurityManager(FabSecurityManager):
-    from models import Account as user_model  # noqa: N813 (FAB attribute name)
+    user_model = Account   # Flask-AppBuilder's name for it
 
     authdbview = AuthView
     registeruserdbview = RegisterView
@@ -46,19 +49,12 @@ class SecurityManager(FabSecurityManager):
             raise ValueError(password_error(password))
         set_password_by_administrator(self.get_user_by_id(userid), password)
 
-    @cached_property
-    def _account_by_id(self):
-        # Built once: building the eager-load options cost more than the query.
-        model = self.user_model
-        return select(model).options(joinedload(model.roles), joinedload(model.groups), joinedload(model.org)) \
-            .where(model.id == bindparam("pk"))
-
     def load_user(self, pk):
         # Every signed-in request: the account with its roles, groups and
         # organisation in one statement (Flask-Login keeps it for the request).
         if not str(pk).isdigit() or len(str(pk)) > 9:
             return None
-        user = self.session.execute(self._account_by_id, {"pk": int(pk)}).unique().scalar_one_or_none()
+        user = self.session.execute(_ACCOUNT_BY_ID, {"pk": int(pk)}).unique().scalar_one_or_none()
         return user if user is not None and user.is_active else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):

@@ -14,17 +14,15 @@ version is stale, so the answer is the page with 已在其他页面修改.
 """
 from __future__ import annotations
 
-import os
 import pickle
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, UA, arguments, bench_env, clear_redis, prepare  # noqa: E402
+from run import ROOT, arguments, bench_env, clear_redis, prepare  # noqa: E402
 
 WARM_UP = 10
 
@@ -32,24 +30,14 @@ WARM_UP = 10
 def drive(capture: str, requests: int) -> None:
     """Inside valgrind: warm every page, then on each line from stdin run one
     page `requests` times and say so."""
-    sys.path.insert(0, os.getcwd())
+    from prepare import requester   # (it puts the measured checkout first on the path)
+
     from app import create_app
 
     with open(capture, "rb") as fh:
         info = pickle.load(fh)
     app = create_app()
-
-    def runner(method, path, who, fields, _expected):
-        sid, token = info["people"]["applicants"][0] if who == "applicant" else info["people"].get(who, (None, None))
-        client = app.test_client()
-        if sid:
-            client.set_cookie("zc_session", sid)
-        data = urlencode({**fields, "csrf_token": token}) if fields is not None else None
-        return lambda: client.open(path, method=method, data=data, headers={"User-Agent": UA},
-                                   content_type="application/x-www-form-urlencoded" if data else None,
-                                   environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data()
-
-    pages = {name: runner(*page) for name, page in info["pages"].items()}
+    pages = {name: requester(app, info["people"], *page[:4]) for name, page in info["pages"].items()}
     for run_page in pages.values():
         for _ in range(WARM_UP):
             run_page()

@@ -32,6 +32,19 @@ def sign_in(app, account):
         return session.sid, token
 
 
+def requester(app, people, method, path, who, fields):
+    """A function that sends one benchmarked request as its person (signed in
+    by sign_in), through Flask's test client."""
+    sid, token = people["applicants"][0] if who == "applicant" else people.get(who, (None, None))
+    client = app.test_client()
+    if sid:
+        client.set_cookie("zc_session", sid)
+    data = urlencode({**fields, "csrf_token": token}) if fields is not None else None
+    return lambda: client.open(path, method=method, data=data, headers={"User-Agent": UA},
+                               content_type="application/x-www-form-urlencoded" if data else None,
+                               environ_base={"REMOTE_ADDR": "127.0.0.1"})
+
+
 def main(out_path):
     app = create_app()
     from models import Account, Declaration
@@ -69,21 +82,14 @@ def main(out_path):
         event.listen(db.engine, "before_cursor_execute",
                      lambda conn, cur, sql, params, ctx, many: statements.append((sql, params)))
     # each request in its own application context, as under gunicorn (g is per request)
-    if True:
-        for name, (method, path, who, fields, expected) in pages.items():
-            sid, token = people["applicants"][0] if who == "applicant" else people.get(who, (None, None))
-            client = app.test_client()
-            if sid:
-                client.set_cookie("zc_session", sid)
-            data = urlencode({**fields, "csrf_token": token}) if fields is not None else None
-            for _ in range(2):  # the second time, as a warm worker runs it
-                statements.clear()
-                resp = client.open(path, method=method, data=data, headers={"User-Agent": UA},
-                                   content_type="application/x-www-form-urlencoded" if data else None,
-                                   environ_base={"REMOTE_ADDR": "127.0.0.1"})
-            if resp.status_code != expected:
-                raise SystemExit(f"{name}: {method} {path} answered {resp.status_code}, expected {expected}")
-            captures[name] = (list(statements), resp.status_code, resp.get_data(), resp.content_type)
+    for name, (method, path, who, fields, expected) in pages.items():
+        request_page = requester(app, people, method, path, who, fields)
+        for _ in range(2):  # the second time, as a warm worker runs it
+            statements.clear()
+            resp = request_page()
+        if resp.status_code != expected:
+            raise SystemExit(f"{name}: {method} {path} answered {resp.status_code}, expected {expected}")
+        captures[name] = (list(statements), resp.status_code, resp.get_data(), resp.content_type)
     with open(out_path, "wb") as fh:
         pickle.dump({"people": people, "pages": pages, "captures": captures}, fh)
 

@@ -77,6 +77,10 @@ def test_static_links_follow_the_mount_point(client):
     assert [link.removeprefix("/zc") for link in mounted] == at_root
     assert all(link.startswith("/zc/static/") for link in mounted)
     assert client.get(at_root[0]).status_code == 200
+    # so do the page's other links, the menu (kept per worker) among them
+    mounted_page = client.get("/declaration/basic", base_url="http://localhost/zc/").get_data(as_text=True)
+    local = re.findall(r'(?:href|action)="(/[^"/][^"]*)"', mounted_page)
+    assert local and all(link.startswith("/zc/") for link in local), [x for x in local if not x.startswith("/zc/")]
 
 
 def test_error_page_has_incident_number_and_no_trace(app, caplog):
