@@ -2,7 +2,7 @@
 every list, form, dropdown and API that shows units (M1)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, bindparam, exists, false, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
 from models import Declaration, Expert, ExpertConflict, GroupDeclaration, GroupExpert, Organisation
@@ -47,6 +47,18 @@ def assignable_parents(user):
     return false()
 
 
+def _written(value):
+    """A value of the code (a review stage, a list of states) written into the
+    SQL rather than sent as a parameter. The reviewer lists' partial indexes
+    (WHERE reached >= 1, WHERE status IN (…)) only serve a condition whose
+    value the database sees while planning; psycopg prepares a statement run
+    five times on a connection, and PostgreSQL then plans it once for any
+    parameters: a large unit's list sorted its whole history (7 ms, not 0.3)."""
+    if isinstance(value, (tuple, list)):
+        return bindparam(None, list(value), expanding=True, literal_execute=True)
+    return literal(value, literal_execute=True)
+
+
 def _roles(user) -> set[str]:
     return user.role_names if user and getattr(user, "is_authenticated", False) else set()
 
@@ -61,13 +73,14 @@ def visible_declarations(user):
     """
     roles = _roles(user)
     if roles & {OFFICE_ROLE, ADMIN_ROLE}:
-        return Declaration.reached >= 1
+        return Declaration.reached >= _written(1)
     conditions = []
     if APPLICANT_ROLE in roles:
         conditions.append(Declaration.applicant_id == user.id)
     for role, (stage, column, _) in REVIEW_SCOPE.items():
         if role in roles and column and user.org_id:
-            conditions.append(and_(getattr(Declaration, column) == user.org_id, Declaration.reached >= stage))
+            conditions.append(and_(getattr(Declaration, column) == user.org_id,
+                                   Declaration.reached >= _written(stage)))
     if EXPERT_ROLE in roles:
         conditions.append(assigned_to_expert(user))
     return or_(*conditions) if conditions else false()
@@ -101,7 +114,7 @@ def waiting_for(user):
     conditions = []
     for role, (_, column, states) in REVIEW_SCOPE.items():
         if role in roles and (column is None or user.org_id):
-            match = Declaration.status.in_(states)
+            match = Declaration.status.in_(_written(states))
             conditions.append(match if column is None else and_(match, getattr(Declaration, column) == user.org_id))
     return or_(*conditions) if conditions else false()
 

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask_appbuilder import BaseView, expose, has_access
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.declaration.data import Conflict, DeclarationData, lookups
@@ -37,6 +37,7 @@ from app.review.lists import (
     declaration_years,
     export_query,
     filtered_count,
+    list_counts,
     page_query,
 )
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
@@ -44,7 +45,7 @@ from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, step
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
 from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
-from permissions.scopes import is_reviewer, visible_declarations, waiting_for
+from permissions.scopes import is_reviewer, visible_declarations
 from app.platform.jobs import TRACKED_TASKS, recover_stale, start_tracked
 from reports.exports import MIMETYPES, export_now, sees_full_identifiers, start_batch_print, start_job
 from views.base import mark_saved
@@ -80,13 +81,9 @@ class ReviewView(BaseView):
         _reviewers_only()
         f = _filters()
         search = session.get("review_search", "")
-        total = filtered_count(g.user, f, search)
+        total, waiting = list_counts(g.user, f, search)
         page = max(1, min(request.args.get("page", 1, type=int), 100_000))
         rows = db.session.execute(page_query(g.user, f, search, page)).all()
-        # the 待处理 count: the list's own total when it shows exactly that queue
-        plain_queue = f["tab"] == "waiting" and not search and not any(f[k] for k in _FILTER_KEYS)
-        waiting = total if plain_queue else db.session.scalar(
-            select(func.count()).select_from(Declaration).where(visible_declarations(g.user), waiting_for(g.user)))
         # the unit filter is a fuzzy search (as on 个人基本信息); only the chosen unit's name is read
         unit_name = db.session.scalar(select(Organisation.name).where(Organisation.id == int(f["unit"]))) \
             if f["unit"].isdigit() and len(f["unit"]) <= 9 else None

@@ -124,20 +124,15 @@ def remind_overdue(today: date | None = None) -> int:
     return len(notified)
 
 
-def waiting_marks(declarations, today: date | None = None) -> dict[int, tuple[int, bool]]:
-    """For the list pages (rows with `id` and `status`): declaration id → (working days waited, overdue?),
-    for those waiting at a step; one query for the whole page."""
-    ids = [d.id for d in declarations if d.status in HOLDERS]
-    if not ids:
-        return {}
-    since = dict(db.session.execute(select(ReviewEvent.declaration_id, func.max(ReviewEvent.created_at))
-                                    .where(ReviewEvent.declaration_id.in_(ids))
-                                    .group_by(ReviewEvent.declaration_id)).all())
+def waiting_marks(rows, today: date | None = None) -> dict[int, tuple[int, bool]]:
+    """For the list pages (rows with `id`, `status` and `step_since`, when
+    their last step began: see page_query): declaration id → (working days
+    waited, overdue?), for those waiting at a step."""
     table = limits()
     today = today or date.today()
     out = {}
-    for d in declarations:
-        if d.id in since and since[d.id] is not None:
-            days = working_days_between(since[d.id].date(), today)
-            out[d.id] = (days, days > table.get(d.status, 10 ** 6))
+    for row in rows:
+        if row.status in HOLDERS and row.step_since is not None:
+            days = working_days_between(row.step_since.date(), today)
+            out[row.id] = (days, days > table.get(row.status, 10 ** 6))
     return out
