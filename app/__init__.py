@@ -109,7 +109,7 @@ def _install_request_hooks(app: Flask) -> None:
         handle_expired_form,
         handle_http_error,
         handle_unexpected_error,
-        install_static_url_cache,
+        install_link_cache,
         reject_out_of_range_numbers,
         request_id,
         store_unavailable,
@@ -117,7 +117,7 @@ def _install_request_hooks(app: Flask) -> None:
     from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    install_static_url_cache(app)
+    install_link_cache(app)
     app.before_request(reject_out_of_range_numbers)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.jinja_env.globals["applicant_labels"] = APPLICANT_LABELS

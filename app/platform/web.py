@@ -278,23 +278,36 @@ def install_log_masking(log_format: str = "text") -> None:
                 handler.setFormatter(logging.Formatter(TEXT_FORMAT))
 
 
-def install_static_url_cache(app) -> None:
-    """A page builds some 25 links to static files (Flask-AppBuilder's base
-    layout alone 18). Such a link depends only on the file and on where the
-    application is mounted, so templates build each one once per worker;
-    every other link is built as Flask builds it."""
+#: links kept per worker (about 1 MB)
+LINKS_KEPT = 5000
+
+
+def install_link_cache(app) -> None:
+    """A page builds some 50–70 links (Flask-AppBuilder's base layout alone
+    18 to static files; a reviewer's list one per row, per sort column, per
+    page). A link depends only on its endpoint, its values and where the
+    application is mounted, so templates build each one once per worker and
+    look it up afterwards. Links with options (`_external`, `_anchor` …),
+    relative endpoints, values that cannot be a key and long links are built
+    each time."""
     build = app.url_for
-    built: dict[tuple[str, str, str], str] = {}
+    built: dict[tuple, str] = {}
 
     def url_for(endpoint: str, **values) -> str:
-        if not (endpoint.endswith("static") and values.keys() == {"filename"} and has_request_context()):
+        if app.url_default_functions or endpoint.startswith(".") or not has_request_context():
             return build(endpoint, **values)
-        key = (endpoint, values["filename"], request.script_root)
-        url = built.get(key)
+        try:
+            key = (endpoint, request.script_root, *sorted(values.items()))
+            url = built.get(key)
+        except TypeError:   # a list among the values
+            return build(endpoint, **values)
         if url is None:
             url = build(endpoint, **values)
-            if len(built) < 1000:  # the templates' files; a stray name cannot grow it without bound
-                built[key] = url
+            if len(url) > 300 or any(name.startswith("_") for name in values):
+                return url   # options, or a long query string copied from the request: not kept
+            if len(built) >= LINKS_KEPT:   # one per row of every list page seen: start again
+                built.clear()
+            built[key] = url
         return url
 
     app.jinja_env.globals["url_for"] = url_for

@@ -83,6 +83,31 @@ def test_static_links_follow_the_mount_point(client):
     assert local and all(link.startswith("/zc/") for link in local), [x for x in local if not x.startswith("/zc/")]
 
 
+
+def test_links_kept_per_worker_follow_their_values(client, monkeypatch):
+    """Links are built once per worker and endpoint, values and mount point:
+    a list's sort and page links still carry each request's own filters, also
+    after the kept links were dropped for being too many."""
+    from app.platform import web
+
+    login(client, "zcb")
+
+    def links(query):
+        html = client.get(f"/review/?{query}").get_data(as_text=True)
+        return re.findall(r'href="(/[^"]*)"', html)
+
+    first, again = links("tab=all&series=05"), links("tab=all&series=05")
+    assert first == again
+    sort_links = [link for link in first if "sort=" in link]
+    assert sort_links and all("series=05" in link for link in sort_links)
+    other = links("tab=all&series=11")
+    assert all("series=11" in link and "series=05" not in link for link in other if "sort=" in link)
+    assert [link.replace("series=11", "series=05") for link in other] == first
+    monkeypatch.setattr(web, "LINKS_KEPT", 2)     # the kept links are dropped again and again
+    assert links("tab=all&series=05") == first and links("tab=all&series=11") == other
+    long_value = "9" * 400                          # a long query string is built, not kept
+    assert all(long_value in link for link in links(f"tab=all&x={long_value}") if "sort=" in link)
+
 def test_error_page_has_incident_number_and_no_trace(app, caplog):
     other = create_app("test", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
 
