@@ -115,8 +115,7 @@ def list_counts(user, f: dict, search: str = "") -> tuple[int, int]:
             .select_from(Declaration).where(visible_declarations(user), *scanned))
     if search:
         stmt = stmt.join(Account, Account.id == Declaration.applicant_id)
-    total, waiting_total = db.session.execute(stmt).one()
-    return total, waiting_total
+    return tuple(db.session.execute(stmt).one())
 
 
 def declaration_years() -> list[int]:

@@ -11,6 +11,7 @@ from app.review.lists import page_query
 from models import Account, Organisation
 from tests.conftest import csrf_token, login, logout, page_text
 from tests.declaring import unit_id
+from tests.insight.world import place
 
 
 
@@ -62,8 +63,6 @@ PLACED = [("unit_review", "05"), ("unit_review", "05"), ("unit_review", "05"), (
 def test_both_counts_match_the_rows_in_every_tab_filter_and_search(app, client, query, search):
     """共 N 条 and 待处理（N） come from one statement (#13): each must still
     be what the list and the 待处理 tab hold, whatever the tab, filter or search."""
-    from tests.insight.world import place
-
     with app.app_context():
         elsewhere = db.session.scalar(select(Organisation.name).where(
             Organisation.kind == "unit", Organisation.name != "天津百利机械装备集团有限公司").limit(1))
