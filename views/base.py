@@ -1,6 +1,7 @@
 """What every generated (Flask-AppBuilder) CRUD screen of ours shares."""
 import inspect
 
+from flask import abort, g
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -14,6 +15,7 @@ DUPLICATE_MESSAGE = "保存失败：名称、代码或编号与已有记录重�
 DATABASE_MESSAGE = "保存失败：数据不符合要求或已被他人修改，请刷新后重试。"
 from app.platform.audit import record
 from app.platform.extensions import db
+from app.review.lists import visible_declaration
 
 
 class ChineseFormsMixin:
@@ -85,6 +87,12 @@ class SafeInterface(SQLAInterface):
 
 class UserFacingError(Exception):
     """A message meant for the page."""
+
+
+def visible_or_404(declaration_id: int):
+    """The declaration `declaration_id` with its applicant, if the signed-in
+    person may open it (the scope rule); otherwise 404, as if it did not exist."""
+    return visible_declaration(g.user, declaration_id) or abort(404)
 
 
 def mark_saved(path: str) -> None:

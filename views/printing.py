@@ -9,25 +9,18 @@ from datetime import date
 from flask import Response, abort, g, render_template, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.platform.audit import record
 from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS
 from models import Declaration, DefenceArrangement, Organisation
 from models.identity import mask_id_number
-from permissions.scopes import visible_declarations
 from reports.content import print_context
 from reports.pdf import printout, refuse_when_busy
 from reports.workbooks import review_form_workbook
+from views.base import visible_or_404
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _visible_or_404(declaration_id: int) -> Declaration:
-    declaration = db.session.scalar(select(Declaration).options(joinedload(Declaration.applicant)).where(
-        Declaration.id == declaration_id, visible_declarations(g.user)))
-    return declaration or abort(404)
 
 
 def _context(declaration: Declaration) -> dict:
@@ -51,13 +44,13 @@ class PrintView(BaseView):
     @expose("/<int:declaration_id>/summary")
     @has_access
     def summary(self, declaration_id):
-        return render_template("reports/summary.html", for_pdf=False, **_context(_visible_or_404(declaration_id)))
+        return render_template("reports/summary.html", for_pdf=False, **_context(visible_or_404(declaration_id)))
 
     @expose("/<int:declaration_id>/summary.pdf")
     @has_access
     def summary_pdf(self, declaration_id):
         refuse_when_busy(g.user.id)
-        context = _context(_visible_or_404(declaration_id))
+        context = _context(visible_or_404(declaration_id))
         return _pdf(printout(declaration_id, g.user.id, "reports/summary.html", **context),
                     f"{context['h']['name']}_简表.pdf")
 
@@ -65,20 +58,20 @@ class PrintView(BaseView):
     @has_access
     def review(self, declaration_id):
         return render_template("reports/review_form.html", for_pdf=False,
-                               **_context(_visible_or_404(declaration_id)))
+                               **_context(visible_or_404(declaration_id)))
 
     @expose("/<int:declaration_id>/review.pdf")
     @has_access
     def review_pdf(self, declaration_id):
         refuse_when_busy(g.user.id)
-        context = _context(_visible_or_404(declaration_id))
+        context = _context(visible_or_404(declaration_id))
         return _pdf(printout(declaration_id, g.user.id, "reports/review_form.html", **context),
                     f"{context['h']['name']}_评审表.pdf")
 
     @expose("/<int:declaration_id>/review.xlsx")
     @has_access
     def review_xlsx(self, declaration_id):
-        c = _context(_visible_or_404(declaration_id))
+        c = _context(visible_or_404(declaration_id))
         data = review_form_workbook(c["h"], c["blocks"], c["events"], STATUS_LABELS)
         return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                          download_name=f"{c['h']['name']}_评审表.xlsx")
@@ -87,13 +80,13 @@ class PrintView(BaseView):
     @has_access
     def defence(self, declaration_id):
         return render_template("reports/defence_notice.html", for_pdf=False,
-                               **_defence_context(_visible_or_404(declaration_id)))
+                               **_defence_context(visible_or_404(declaration_id)))
 
     @expose("/<int:declaration_id>/defence.pdf")
     @has_access
     def defence_pdf(self, declaration_id):
         refuse_when_busy(g.user.id)
-        context = _defence_context(_visible_or_404(declaration_id))
+        context = _defence_context(visible_or_404(declaration_id))
         return _pdf(printout(declaration_id, g.user.id, "reports/defence_notice.html", **context),
                     f"{context['h']['name']}_答辩通知单.pdf")
 

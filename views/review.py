@@ -22,7 +22,6 @@ from flask import (
 )
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.declaration.data import Conflict, DeclarationData, lookups
 from app.platform.audit import record
@@ -48,7 +47,7 @@ from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer, visible_declarations
 from app.platform.jobs import TRACKED_TASKS, recover_stale, start_tracked
 from reports.exports import MIMETYPES, export_now, sees_full_identifiers, start_batch_print, start_job
-from views.base import mark_saved
+from views.base import mark_saved, visible_or_404
 from reports.workbooks import write_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -108,7 +107,7 @@ class ReviewView(BaseView):
     @has_access
     def show(self, declaration_id):
         _reviewers_only()
-        declaration = _visible_or_404(declaration_id)
+        declaration = visible_or_404(declaration_id)
         data = DeclarationData.read(declaration)   # every section in one statement, before the template
         events = history(declaration)
         page = self.render_template(
@@ -127,7 +126,7 @@ class ReviewView(BaseView):
     @has_access
     def act(self, declaration_id):
         _reviewers_only()
-        declaration = _visible_or_404(declaration_id)
+        declaration = visible_or_404(declaration_id)
         action = request.form.get("action", "")
         version = request.form.get("version", "")
         try:
@@ -276,12 +275,6 @@ def _own_job_or_404(job_id: int) -> ExportJob:
 def _reviewers_only():
     if not is_reviewer(g.user) and "管理员" not in g.user.role_names:
         abort(403)
-
-
-def _visible_or_404(declaration_id: int) -> Declaration:
-    declaration = db.session.scalar(select(Declaration).options(joinedload(Declaration.applicant)).where(
-        Declaration.id == declaration_id, visible_declarations(g.user)))
-    return declaration or abort(404)
 
 
 def _due(action: str):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
 from app.declaration.data import DeclarationData, lookups
@@ -15,12 +15,17 @@ from models import Attachment, Declaration, ReviewEvent
 from models.registry import SECTIONS
 
 
+# Built once (building the loader options cost more than running the query).
+_EVENTS = select(ReviewEvent).where(ReviewEvent.declaration_id == bindparam("declaration")).order_by(ReviewEvent.id)
+_STEPS = _EVENTS.options(defer(ReviewEvent.snapshot, raiseload=True))
+_LAST_TWO_SNAPSHOTS = (select(ReviewEvent.snapshot)
+                       .where(ReviewEvent.declaration_id == bindparam("declaration"), ReviewEvent.action == "submit")
+                       .order_by(ReviewEvent.id.desc()).limit(2))
+
+
 def history(declaration: Declaration, snapshots: bool = False) -> list[ReviewEvent]:
     """The steps in order; the submissions' snapshots (large) only when asked."""
-    stmt = select(ReviewEvent).where(ReviewEvent.declaration_id == declaration.id).order_by(ReviewEvent.id)
-    if not snapshots:
-        stmt = stmt.options(defer(ReviewEvent.snapshot, raiseload=True))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_EVENTS if snapshots else _STEPS, {"declaration": declaration.id}))
 
 
 def snapshot_of(data: DeclarationData) -> dict:
@@ -95,9 +100,7 @@ def latest_changes(declaration: Declaration, events: list[ReviewEvent] | None = 
     (known without a query when the history is at hand)."""
     if events is not None and sum(e.action == "submit" for e in events) < 2:
         return None
-    snapshots = db.session.scalars(select(ReviewEvent.snapshot).where(
-        ReviewEvent.declaration_id == declaration.id, ReviewEvent.action == "submit")
-        .order_by(ReviewEvent.id.desc()).limit(2)).all()
+    snapshots = db.session.scalars(_LAST_TWO_SNAPSHOTS, {"declaration": declaration.id}).all()
     if len(snapshots) < 2:
         return None
     return changes_between(json.loads(snapshots[1]), json.loads(snapshots[0]))

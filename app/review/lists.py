@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS
@@ -17,6 +18,15 @@ from permissions.scopes import visible_declarations, waiting_for
 #: how long a worker keeps the list of declaration years (a new year appears once a year)
 YEARS_SECONDS = 300
 _years: tuple[float, list[int]] = (0.0, [])
+
+
+#: a declaration with its applicant (built once: building the loader option cost more than running it)
+_WITH_APPLICANT = select(Declaration).options(joinedload(Declaration.applicant))
+
+
+def visible_declaration(user, declaration_id: int) -> Declaration | None:
+    """One declaration with its applicant, if `user` may open it (the scope rule)."""
+    return db.session.scalar(_WITH_APPLICANT.where(Declaration.id == declaration_id, visible_declarations(user)))
 
 
 def _tab(user, f: dict) -> list:
