@@ -20,7 +20,7 @@ YEARS_SECONDS = 300
 _years: tuple[float, list[int]] = (0.0, [])
 
 
-#: a declaration with its applicant (built once: building the loader option cost more than running it)
+#: a declaration with its applicant (built once, like the other statements with loader options)
 _WITH_APPLICANT = select(Declaration).options(joinedload(Declaration.applicant))
 
 
