@@ -35,7 +35,6 @@ from app.review.lists import (
     SORTS,
     declaration_years,
     export_query,
-    filtered_count,
     list_counts,
     page_query,
 )
@@ -175,7 +174,7 @@ class ReviewView(BaseView):
         _reviewers_only()
         f = _filters()
         search = session.get("review_search", "")
-        total = filtered_count(g.user, f, search)
+        total, _waiting = list_counts(g.user, f, search)
         record("export.list", "declaration", after={"rows": total, "filters": {k: v for k, v in f.items() if v},
                                                      "search": bool(search)})
         db.session.commit()

@@ -106,11 +106,6 @@ def export_query(user, f: dict, search: str = ""):
             .order_by(Declaration.submitted_at.desc(), Declaration.id.desc()))
 
 
-def filtered_count(user, f: dict, search: str = "") -> int:
-    """How many the list holds (for its export)."""
-    return list_counts(user, f, search)[0]
-
-
 def list_counts(user, f: dict, search: str = "") -> tuple[int, int]:
     """How many the list holds and how many wait for `user` (the 待处理 tab),
     in one pass over the declaration table: the rows scanned are those the

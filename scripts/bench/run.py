@@ -91,9 +91,6 @@ class Server:
             time.sleep(0.3)
         raise SystemExit(f"{wsgi} did not start")
 
-    def pids(self) -> list[int]:
-        return [self.proc.pid, *children(self.proc.pid)]
-
     def cpu_ticks(self) -> int:
         """The master, its workers, and the workers replaced meanwhile (new
         ones are counted from their start, so their start-up cost counts)."""
