@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, literal_column, select
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.data.organisations import tree
@@ -145,14 +145,24 @@ class OrganisationSearchView(BaseView):
 
 
 def search_units(fragment: str, limit: int = 20):
-    """Active units whose name contains `fragment` — a LIKE '%…%' that the
-    trigram index serves on PostgreSQL; shortest (closest) names first."""
+    """Active units whose name contains `fragment`, shortest (closest) names
+    first, as (id, name) rows."""
     escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    stmt = (
-        select(Organisation)
-        .where(Organisation.kind == "unit", Organisation.active.is_(True),
-               Organisation.name.like(f"%{escaped}%", escape="\\"))
-        .order_by(db.func.length(Organisation.name), Organisation.name)
-        .limit(limit)
-    )
-    return db.session.scalars(stmt).all()
+    return db.session.execute(_UNITS_MATCHING, {"pattern": f"%{escaped}%", "limit": limit}).all()
+
+
+# Built once (building it cost more than running it). The active units' names are read in
+# this order from their own index (ix_organisation_unit_names) until the page is full. A
+# common fragment — the first characters typed, 天津 or 医院 — reads a few dozen names
+# instead of sorting thousands of matches; a rare one reads the whole index (about 3 ms for
+# 10,000 units: the trigram index found a rare fragment of three characters or more in under
+# 1 ms, but could do nothing for one or two, which have no trigram). 'unit' is written into
+# the SQL: the index covers that kind only, and once psycopg has prepared the statement,
+# PostgreSQL plans it for any value it is sent.
+_UNITS_MATCHING = (
+    select(Organisation.id, Organisation.name)
+    .where(Organisation.kind == literal_column("'unit'"), Organisation.active.is_(True),
+           Organisation.name.like(bindparam("pattern"), escape="\\"))
+    .order_by(func.length(Organisation.name), Organisation.name)
+    .limit(bindparam("limit"))
+)
