@@ -114,10 +114,12 @@ def _install_request_hooks(app: Flask) -> None:
         request_id,
         store_unavailable,
     )
+    from app.platform.transactions import install_read_only_commit
     from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     install_link_cache(app)
+    install_read_only_commit(app)
     app.before_request(reject_out_of_range_numbers)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.jinja_env.globals["applicant_labels"] = APPLICANT_LABELS
