@@ -18,6 +18,8 @@ before, and so is every transaction of a request that failed or left
 changes pending in the session."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Engine
 from app.platform.extensions import db
 
 _CHANGED = "transaction_changed_something"
+logger = logging.getLogger(__name__)
 
 
 @event.listens_for(Engine, "begin")
@@ -45,12 +48,10 @@ def install_read_only_commit(app: Flask) -> None:
 
 def _commit_if_read_only(error) -> None:
     session = db.session()
-    if (error is not None or not session.in_transaction() or not session.is_active
-            or session.new or session.dirty or session.deleted):
-        return
-    if session.connection().info.get(_CHANGED):
+    if error is not None or not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
     try:
-        session.commit()
-    except Exception:   # noqa: BLE001 — the connection went away: the rollback that follows is what used to happen
-        session.rollback()
+        if session.is_active and not session.connection().info.get(_CHANGED):
+            session.commit()
+    except Exception:   # noqa: BLE001 — e.g. the database went away: closing the session rolls back, as it always did
+        logger.info("a read-only transaction could not be committed", exc_info=True)
