@@ -47,14 +47,14 @@ def assignable_parents(user):
     return false()
 
 
-def _written(value):
-    """A value of the code (a review stage, a list of states) written into the
-    SQL rather than sent as a parameter. The reviewer lists' partial indexes
-    (WHERE reached >= 1, WHERE status IN (…)) only serve a condition whose
-    value the database sees while planning; psycopg prepares a statement run
-    five times on a connection, and PostgreSQL then plans it once for any
-    parameters: a large unit's list sorted its whole history (5.5–7 ms, not
-    about 1)."""
+def written_in_sql(value):
+    """A value of the code (a review stage, a list of states, an organisation
+    kind) written into the SQL rather than sent as a parameter. A partial
+    index (WHERE reached >= 1, WHERE status IN (…), WHERE kind = 'unit') only
+    serves a condition whose value the database sees while planning; psycopg
+    prepares a statement run five times on a connection, and PostgreSQL then
+    plans it once for any parameters: a large unit's list sorted its whole
+    history (5.5–7 ms, not about 1). Never for a value a person typed."""
     if isinstance(value, (tuple, list)):
         return bindparam(None, list(value), expanding=True, literal_execute=True)
     return literal(value, literal_execute=True)
@@ -74,14 +74,14 @@ def visible_declarations(user):
     """
     roles = _roles(user)
     if roles & {OFFICE_ROLE, ADMIN_ROLE}:
-        return Declaration.reached >= _written(1)
+        return Declaration.reached >= written_in_sql(1)
     conditions = []
     if APPLICANT_ROLE in roles:
         conditions.append(Declaration.applicant_id == user.id)
     for role, (stage, column, _) in REVIEW_SCOPE.items():
         if role in roles and column and user.org_id:
             conditions.append(and_(getattr(Declaration, column) == user.org_id,
-                                   Declaration.reached >= _written(stage)))
+                                   Declaration.reached >= written_in_sql(stage)))
     if EXPERT_ROLE in roles:
         conditions.append(assigned_to_expert(user))
     return or_(*conditions) if conditions else false()
@@ -115,7 +115,7 @@ def waiting_for(user):
     conditions = []
     for role, (_, column, states) in REVIEW_SCOPE.items():
         if role in roles and (column is None or user.org_id):
-            match = Declaration.status.in_(_written(states))
+            match = Declaration.status.in_(written_in_sql(states))
             conditions.append(match if column is None else and_(match, getattr(Declaration, column) == user.org_id))
     return or_(*conditions) if conditions else false()
 

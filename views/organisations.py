@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import bindparam, func, select
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.data.organisations import tree
@@ -15,7 +15,7 @@ from app.platform.ratelimit import allow
 from models import Organisation
 from models.identity import credit_code_error, normalise_id_number, normalise_text
 from permissions.roles import DEPARTMENT_ROLE
-from permissions.scopes import assignable_parents, maintainable_units
+from permissions.scopes import assignable_parents, maintainable_units, written_in_sql
 from views.base import AuditedMixin, ChineseFormsMixin, SafeInterface
 
 
@@ -157,11 +157,10 @@ def search_units(fragment: str, limit: int = 20):
 # instead of sorting thousands of matches; a rare one reads the whole index (about 3 ms for
 # 10,000 units: the trigram index found a rare fragment of three characters or more in under
 # 1 ms, but could do nothing for one or two, which have no trigram). 'unit' is written into
-# the SQL: the index covers that kind only, and once psycopg has prepared the statement,
-# PostgreSQL plans it for any value it is sent.
+# the SQL: the index covers that kind only.
 _UNITS_MATCHING = (
     select(Organisation.id, Organisation.name)
-    .where(Organisation.kind == literal_column("'unit'"), Organisation.active.is_(True),
+    .where(Organisation.kind == written_in_sql("unit"), Organisation.active.is_(True),
            Organisation.name.like(bindparam("pattern"), escape="\\"))
     .order_by(func.length(Organisation.name), Organisation.name)
     .limit(bindparam("limit"))

@@ -287,7 +287,8 @@ def test_search_page_is_read_in_order_from_the_unit_names_index(app):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("partial indexes and EXPLAIN on PostgreSQL")
-        compiled = _UNITS_MATCHING.compile(dialect=db.engine.dialect)
+        compiled = _UNITS_MATCHING.params(pattern="%天津%", limit=20).compile(
+            dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
         names = re.findall(r"%\((\w+)\)s", compiled.string)
         sql = re.sub(r"%\((\w+)\)s", lambda m, n=iter(range(1, len(names) + 1)): f"${next(n)}", compiled.string)
         values = ", ".join({"pattern": "'%%天津%%'", "limit": "20"}[name] for name in names)

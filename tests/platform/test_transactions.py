@@ -2,7 +2,7 @@
 PostgreSQL keeps its prepared statements, #13); one that changed something
 without committing it, failed, or left changes pending is rolled back."""
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, select, update
 
 from app.platform.extensions import db
 from app.platform.transactions import _commit_if_read_only
@@ -109,6 +109,6 @@ def test_prepared_statements_outlive_a_read_only_request(app):
             db.session.scalar(select(Organisation.id).where(Organisation.kind == "unit").limit(1))
         connection = db.session.connection().connection.dbapi_connection
         db.session.remove()
-        lost = connection.execute(text("SELECT count(*) FROM pg_prepared_statements").text).fetchone()[0]
+        lost = connection.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
         connection.rollback()
     assert lost == 0
