@@ -229,3 +229,25 @@ def statements(app):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+def generic_plan(statement, off=("enable_sort", "enable_seqscan")) -> str:
+    """PostgreSQL's EXPLAIN of `statement` (with its values bound) prepared and
+    planned once for any parameters, as psycopg's statements are once prepared.
+    `off`: planner methods turned off, because a test database's tiny tables
+    would be scanned and sorted whatever the indexes. Call within an app context."""
+    compiled = statement.compile(dialect=db.engine.dialect)
+    state = compiled.construct_expanded_state(compiled.params)   # values written into the SQL rendered
+    names = re.findall(r"%\((\w+)\)s", state.statement)
+    sql = re.sub(r"%\((\w+)\)s", lambda m, n=iter(range(1, len(names) + 1)): f"${next(n)}", state.statement)
+
+    def written(value):   # as SQL, for a statement psycopg sends without parameters ('%' doubled)
+        return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''").replace("%", "%%") + "'"
+
+    with db.engine.connect() as conn:
+        for setting in off:
+            conn.exec_driver_sql(f"SET {setting} = off")
+        conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        conn.exec_driver_sql(f"PREPARE generic AS {sql}")
+        values = ", ".join(written(state.parameters[name]) for name in names)
+        return "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN EXECUTE generic({values})"))

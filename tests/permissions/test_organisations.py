@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.platform.extensions import db
 from models import Organisation
-from tests.conftest import APPLICANT_ID, login
+from tests.conftest import APPLICANT_ID, generic_plan, login
 
 
 def test_fragment_finds_the_unit(client):
@@ -280,22 +280,11 @@ def test_search_page_is_read_in_order_from_the_unit_names_index(app):
     """The search's page comes from ix_organisation_unit_names in its order (no
     sort of every match: #13), also as a prepared statement planned once for
     any fragment (psycopg prepares a statement after five runs). PostgreSQL only."""
-    import re
-
     from views.organisations import _UNITS_MATCHING
 
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("partial indexes and EXPLAIN on PostgreSQL")
-        compiled = _UNITS_MATCHING.params(pattern="%天津%", limit=20).compile(
-            dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
-        names = re.findall(r"%\((\w+)\)s", compiled.string)
-        sql = re.sub(r"%\((\w+)\)s", lambda m, n=iter(range(1, len(names) + 1)): f"${next(n)}", compiled.string)
-        values = ", ".join({"pattern": "'%%天津%%'", "limit": "20"}[name] for name in names)
-        with db.engine.connect() as conn:
-            for setting in ("enable_sort", "enable_seqscan", "enable_bitmapscan"):  # a tiny table
-                conn.exec_driver_sql(f"SET {setting} = off")
-            conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
-            conn.exec_driver_sql(f"PREPARE unit_search AS {sql}")
-            plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN EXECUTE unit_search({values})"))
+        plan = generic_plan(_UNITS_MATCHING.params(pattern="%天津%", limit=20),
+                            off=("enable_sort", "enable_seqscan", "enable_bitmapscan"))
     assert "Index Only Scan using ix_organisation_unit_names" in plan and " Sort " not in plan, plan
