@@ -52,6 +52,12 @@ def _commit_if_read_only(error) -> None:
         return
     try:
         if session.is_active and not session.connection().info.get(_CHANGED):
-            session.commit()
+            # Nothing was written, so what the objects hold is still true: they are not
+            # expired, and stay readable once detached, as after the rollback it replaces.
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
     except Exception:   # noqa: BLE001 — e.g. the database went away: closing the session rolls back, as it always did
         logger.info("a read-only transaction could not be committed", exc_info=True)

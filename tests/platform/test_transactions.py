@@ -50,6 +50,14 @@ def test_a_page_that_only_reads_ends_with_a_commit(client, endings):
     assert endings == ["commit"]
 
 
+def test_what_a_read_only_transaction_loaded_stays_readable_after_it(app, endings):
+    """The commit expires nothing: objects read in an app context can be read
+    once it is over, as after the rollback it replaces."""
+    with app.app_context():
+        unit = db.session.scalar(select(Organisation).where(Organisation.kind == "unit").limit(1))
+    assert endings == ["commit"] and unit.name and unit.kind == "unit"
+
+
 def test_changes_made_without_a_commit_are_rolled_back(app, endings):
     unit = _some_unit(app)
     before = _unit_name(app, unit)
