@@ -15,6 +15,7 @@ from models import Account, Declaration
 from models.identity import mask_id_number, mask_phone
 from permissions.roles import EXPERT_ROLE
 from permissions.scopes import visible_declarations
+from views.base import visible_or_404
 
 
 def _experts_only():
@@ -47,8 +48,7 @@ class ExpertView(BaseView):
     @has_access
     def show(self, declaration_id):
         _experts_only()
-        declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
-                                                                  visible_declarations(g.user))) or abort(404)
+        declaration = visible_or_404(declaration_id)
         expert = expert_of(g.user)
         found = membership(expert, declaration.id) or abort(404)
         group, member = found

@@ -37,13 +37,14 @@ from app.review.lists import (
     export_query,
     list_counts,
     page_query,
+    visible_declaration,
 )
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
 from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
 from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
-from permissions.scopes import is_reviewer, visible_declarations
+from permissions.scopes import is_reviewer
 from app.platform.jobs import TRACKED_TASKS, recover_stale, start_tracked
 from reports.exports import MIMETYPES, export_now, sees_full_identifiers, start_batch_print, start_job
 from views.base import mark_saved, visible_or_404
@@ -151,8 +152,7 @@ class ReviewView(BaseView):
             return redirect(request.referrer or url_for(".index"))
         done, failed = 0, []
         for declaration_id in ids:
-            declaration = db.session.scalar(select(Declaration).where(Declaration.id == declaration_id,
-                                                                       visible_declarations(g.user)))
+            declaration = visible_declaration(g.user, declaration_id)
             if declaration is None:
                 failed.append(f"{declaration_id}：不存在")
                 continue
