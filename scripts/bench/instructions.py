@@ -31,13 +31,15 @@ def drive(capture: str, requests: int) -> None:
     """Inside valgrind: warm every page, then on each line from stdin run one
     page `requests` times and say so."""
     from prepare import requester   # (it puts the measured checkout first on the path)
+    from traffic import Targets
 
     from app import create_app
 
     with open(capture, "rb") as fh:
         info = pickle.load(fh)
     app = create_app()
-    pages = {name: requester(app, info["people"], *page[:4]) for name, page in info["pages"].items()}
+    pages = {name: requester(app, info["people"], *page[:4], Targets(info["pools"].get(name, [])))
+             for name, page in info["pages"].items()}
     for run_page in pages.values():
         for _ in range(WARM_UP):
             run_page()
