@@ -83,3 +83,30 @@ def test_a_worker_gives_photo_memory_back_after_uploads():
     out = subprocess.run([sys.executable, "-c", AFTER_BURSTS_OF_UPLOADS.format(root=str(ROOT))], cwd=ROOT,
                          capture_output=True, text=True, check=True)
     assert int(out.stdout.strip()) < 30, out.stdout
+
+
+LOADED_WORKER = """
+import gc, runpy, sys, time
+sys.path.insert(0, {root!r})
+conf = runpy.run_path({root!r} + "/gunicorn.conf.py")
+from run import app                           # a worker loads the app, then gunicorn calls post_worker_init
+def full_collection_ms():
+    started = time.perf_counter()
+    gc.collect()
+    return (time.perf_counter() - started) * 1000
+before = min(full_collection_ms() for _ in range(3))
+conf["post_worker_init"](None)
+after = min(full_collection_ms() for _ in range(3))
+print(gc.get_freeze_count(), before, after)
+"""
+
+
+def test_a_loaded_worker_leaves_its_app_out_of_collections(tmp_path):
+    """After post_worker_init the app's objects are frozen: a full
+    collection no longer walks them."""
+    env = dict(os.environ, INSTANCE_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}")
+    out = subprocess.run([sys.executable, "-c", LOADED_WORKER.format(root=str(ROOT))], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)
+    frozen, before, after = out.stdout.split()
+    assert int(frozen) > 100_000, out.stdout           # the app, not a handful of objects
+    assert float(after) < float(before) / 5, out.stdout
