@@ -8,7 +8,10 @@ resident memory of each worker, the requests served and the p95 latency.
 
 `--max-requests 0` (the default here) turns gunicorn's worker recycling off,
 so the figures show what a worker keeps, not what a restart hides. The
-database must have been seeded by seed.py.
+database must have been seeded by seed.py. The mix's approvals run out after
+some 500 (each of 百利's waiting declarations is approved once); after that
+they are refused (the page says so) and counted under errors, a lighter
+request than an approval.
 """
 from __future__ import annotations
 
