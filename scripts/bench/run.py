@@ -116,7 +116,7 @@ def drive(port, names, weights, info, seconds, connections, floor):
     stop = time.time() + seconds
 
     def worker(seed):
-        rnd = random.Random(seed)
+        rnd = random.Random(f"{seed}:{stop}")  # another sequence for every call (memory.py calls it again and again)
         while time.time() < stop:
             name = rnd.choices(names, weights)[0]
             method, path, who, fields, expected = pages[name]
