@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +25,8 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
+#: the files the benchmark uploads (UPLOAD_DIR of its runs), emptied with the database they belong to
+UPLOADS = ROOT / "instance" / "bench-uploads"
 sys.path.insert(0, str(ROOT))
 
 # rows per declaration of each rows section (the rest get none)
@@ -115,6 +118,7 @@ def main() -> None:
     url, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
     started = time.time()
     recreate(url)
+    shutil.rmtree(UPLOADS, ignore_errors=True)
     flask(url, "setup")
     flask(url, "demo")
     os.environ["DATABASE_URL"] = url
