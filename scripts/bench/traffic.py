@@ -35,9 +35,9 @@ class Targets:
     driver's threads: `next` on an itertools counter is atomic). Past the
     end it starts again, and those requests are refused: re-seed then."""
 
-    def __init__(self, pool: list[tuple[int, int]], start: int = 0):
+    def __init__(self, pool: list[tuple[int, int]]):
         self.pool = pool
-        self.counter = itertools.count(start)
+        self.counter = itertools.count()
 
     def aim(self, path: str, fields: dict | None) -> tuple[str, dict | None]:
         """The path and form with {id} and {version} of the next declaration."""
