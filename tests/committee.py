@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from app.review import meetings, publicity, voting
+from app.review import meetings, publicity, voting, workdays
 from models import Account, Expert, GroupExpert, Meeting, ReviewGroup
 
 SECRETARY = "gc_pwh"
@@ -59,13 +59,24 @@ def close(app, group_id):
 
 
 def publish(app, group_id, ended: bool = True) -> None:
-    """Start the 公示; `ended` moves it into the past (a test has no week to wait)."""
+    """Start the 公示; `ended` moves it into the past (a test has no week to
+    wait), else it is running today (see running_today)."""
     with app.test_request_context():
         meeting = db.session.get(ReviewGroup, group_id).meeting
         publicity.publish(account(SECRETARY), meeting)
-        if ended:
-            meeting.publicity_from = date.today() - timedelta(days=30)
-            db.session.commit()
+        meeting.publicity_from = date.today() - timedelta(days=30) if ended else running_today(meeting.publicity_from)
+        db.session.commit()
+
+
+def running_today(publicity_from: date) -> date:
+    """A 公示 published on a weekend or a holiday starts on the next working
+    day, so on such a day it has not begun yet: for a test that needs it
+    running, it began on the last working day before today (published then)."""
+    day = min(publicity_from, date.today())
+    holidays = workdays.holidays_between(day - timedelta(days=60), day)
+    while not workdays.is_working_day(day, holidays):
+        day -= timedelta(days=1)
+    return day
 
 
 def evaluate(app, decl_ids, choices: dict | None = None, ended: bool = True) -> int:

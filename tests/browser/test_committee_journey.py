@@ -11,6 +11,7 @@ from app.accounts.auth import create_applicant
 from app.platform.extensions import db
 from models import Meeting
 from tests.browser.conftest import shot, sign_in
+from tests.committee import running_today
 from tests.conftest import APPLICANT_ID, CAPTCHA, login
 from tests.declaring import act, declaration_id, fill, status_of, submit
 
@@ -112,6 +113,10 @@ def test_committee_evaluation_to_certificate(app, live_server, page):
     assert status_of(app, zhang) == "publicity" and status_of(app, wang) == "rejected"
     page.click("#publish")
     assert "公示期" in page.inner_text("#publicity-span")
+    with app.app_context():   # published on a weekend, it would only start on Monday
+        meeting = db.session.scalar(select(Meeting).where(Meeting.publicity_from.is_not(None)))
+        meeting.publicity_from = running_today(meeting.publicity_from)
+        db.session.commit()
     shot(page, "committee-03-tally")
     page.goto(base + page.get_attribute("#results-link", "href"))
     assert "评委会主任委员（签字）" in page.inner_text("body")
