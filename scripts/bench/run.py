@@ -117,6 +117,8 @@ def drive(port, names, weights, info, seconds, connections, floor):
 
     def worker(seed):
         rnd = random.Random(f"{seed}:{stop}")  # another sequence for every call (memory.py calls it again and again)
+        # each connection is its own applicants' browser: one person's writes never race each other
+        mine = people["applicants"][seed::connections] or people["applicants"]
         while time.time() < stop:
             name = rnd.choices(names, weights)[0]
             method, path, who, fields, expected = pages[name]
@@ -124,8 +126,6 @@ def drive(port, names, weights, info, seconds, connections, floor):
                 expected = expected[0]  # the floor answers with the status alone
             elif name in info["targets"]:
                 path, fields = info["targets"][name].aim(path, fields)
-            # each connection is its own applicants' browser: one person's writes never race each other
-            mine = people["applicants"][seed::connections] or people["applicants"]
             sid, token = rnd.choice(mine) if who == "applicant" else people.get(who, (None, None))
             headers = {"User-Agent": UA}
             body = None
