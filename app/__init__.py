@@ -114,11 +114,13 @@ def _install_request_hooks(app: Flask) -> None:
         request_id,
         store_unavailable,
     )
+    from app.platform.frame import install_frame_tags
     from app.platform.transactions import install_read_only_commit
     from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     install_link_cache(app)
+    install_frame_tags(app)
     install_read_only_commit(app)
     app.before_request(reject_out_of_range_numbers)
     app.jinja_env.globals["status_labels"] = STATUS_LABELS

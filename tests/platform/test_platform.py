@@ -84,6 +84,30 @@ def test_static_links_follow_the_mount_point(client):
 
 
 
+def test_the_page_frame_carries_each_responses_own_nonce(client):
+    """The frame's style sheets and scripts are written once per worker and
+    mount point; each response puts its own nonce into every script."""
+    nonces = []
+    pages = [(APPLICANT_ID, "/declaration/basic"), (APPLICANT_ID, "/declaration/basic"),
+             # Flask-AppBuilder's own pages, whose scripts call its nonce macro
+             ("zcb", "/years/edit/1"), ("zcb", "/years/show/1"), ("zcb", "/years/list/")]
+    for username, path in pages:
+        login(client, username)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+        html = response.get_data(as_text=True)
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        assert len(scripts) >= 7 and all(f'nonce="{nonce}"' in tag for tag in scripts), path
+        assert html.count(nonce) == len(scripts)
+        styles = re.findall(r'<link href="([^"]+)" rel="stylesheet">', html)
+        assert "/static/appbuilder/css/bootstrap.min.css" == styles[0] and len(styles) >= 11
+        for link in styles + re.findall(r'<script src="([^"]+)"', html):
+            assert client.get(link).status_code == 200, link
+        nonces.append(nonce)
+    assert len(set(nonces)) == len(pages)
+
+
 def test_links_kept_per_worker_follow_their_values(client, monkeypatch):
     """Links are built once per worker and endpoint, values and mount point:
     a list's sort and page links still carry each request's own filters, also
