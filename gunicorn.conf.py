@@ -24,12 +24,13 @@ timeout = int(_env("GUNICORN_TIMEOUT", 60))
 graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = int(_env("GUNICORN_KEEPALIVE", 5))
 # Workers are replaced now and then, a safety net for memory (Pillow's photo
-# buffers). Not often: a new worker costs about two CPU-seconds (imports,
-# routes), which every 2,000 requests was a tenth of the whole CPU per request;
-# without any replacement a worker stayed at 140 MB for an hour of load
-# (scripts/bench/memory.py).
-max_requests = int(_env("GUNICORN_MAX_REQUESTS", 10000))
-max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", 1000))
+# buffers). Rarely: a new worker and its first requests (imports, routes,
+# templates, caches) cost about 1.2 CPU-seconds — replaced every 300 requests,
+# the mix cost 10.4 instead of 6.5 CPU-ms per request — and without any
+# replacement a worker stayed at 146–147 MB through an hour of the mix with its
+# uploads, some 120,000 requests each (scripts/bench/memory.py).
+max_requests = int(_env("GUNICORN_MAX_REQUESTS", 50000))
+max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", 5000))
 # Each worker builds its own app (no shared connections across a fork).
 preload_app = False
 # Headers: bounded size and count (uploads are bounded by MAX_CONTENT_LENGTH).
