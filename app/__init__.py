@@ -132,9 +132,11 @@ def _install_request_hooks(app: Flask) -> None:
             return None
         if getattr(session, "store_down", False):
             return store_unavailable()
-        if getattr(session, "new", False) and isinstance(kv(), RedisStore):
-            # No session was loaded, so the store was not asked yet: ask it
-            # now, before a form is shown that could never be submitted.
+        if getattr(session, "new", False) and not getattr(session, "store_reached", False) \
+                and isinstance(kv(), RedisStore):
+            # The visitor brought no session id, so the store was not asked
+            # yet: ask it now, before a form is shown that could never be
+            # submitted (a returning visitor's lookup already asked it).
             try:
                 kv().get("ping")
             except STORE_ERRORS as exc:

@@ -80,8 +80,10 @@ class ServerSessionInterface(SessionInterface):
 
     def _open(self, app, request):
         sid = request.cookies.get(self.get_cookie_name(app))
+        reached = False
         if sid and SID_RE.fullmatch(sid):
             raw = kv().get(_key(sid))
+            reached = True
             if raw is not None:
                 data = serializer.loads(raw)
                 now = time.time()
@@ -98,6 +100,7 @@ class ServerSessionInterface(SessionInterface):
         # Nothing stored: an anonymous visitor, known only by the cookie's id.
         session = self.session_class(new=True, sid=sid or secrets.token_urlsafe(32))
         session.cookie_due = sid is None
+        session.store_reached = reached    # the store answered this request already
         dict.__setitem__(session, CSRF_KEY, _derived_csrf(app, session.sid))
         session.stored = False
         return session

@@ -85,3 +85,19 @@ def test_sms_code_sent_by_one_worker_is_checked_by_another(app, workers):
         "confirm": "abc12345", "captcha": CAPTCHA, "phone": "13912340000", "sms_code": code,
         "csrf_token": csrf_token(again, "/register/form")})
     assert response.status_code == 302
+
+
+def test_an_anonymous_read_asks_the_store_once(workers, monkeypatch):
+    """A visitor's first page asks Redis whether it answers (a form must not
+    be shown that could never be submitted); a returning visitor's session
+    lookup has asked it already, so the page costs one round trip, not two."""
+    a, _ = workers
+    client = a.test_client()
+    asked = []
+    plain_get = RedisStore.get
+    monkeypatch.setattr(RedisStore, "get", lambda store, key: asked.append(key) or plain_get(store, key))
+    assert client.get("/login/").status_code == 200
+    assert asked.count("ping") == 1 and not any(key.startswith("session:") for key in asked)
+    asked.clear()
+    assert client.get("/login/").status_code == 200            # the cookie now carries an id
+    assert asked.count("ping") == 0 and sum(key.startswith("session:") for key in asked) == 1
