@@ -222,6 +222,9 @@ class Config:
     # quorum as a share of a group's experts, the working days of 公示, objections per IP.
     REVIEW_PASS_THRESHOLD = env_str("REVIEW_PASS_THRESHOLD", "2/3")
     REVIEW_QUORUM = env_str("REVIEW_QUORUM", "2/3")
+    # Neither a meeting's 通过比例 nor the quorum may be set below this share
+    # (《职称评审管理暂行规定》: 2/3 of the experts attend; 2/3 of those present agree).
+    REVIEW_MINIMUM_SHARE = env_str("REVIEW_MINIMUM_SHARE", "2/3")
     PUBLICITY_WORKING_DAYS = env_int("PUBLICITY_WORKING_DAYS", 5)
     RATE_LIMIT_OBJECTIONS = env_str("RATE_LIMIT_OBJECTIONS", "5 per hour;20 per day")
 

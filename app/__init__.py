@@ -81,7 +81,10 @@ def _finish_config(app: Flask) -> None:
         if production:
             raise RuntimeError("FIELD_ENCRYPTION_KEYS and FIELD_HMAC_KEY must be set when ENV=production")
         app.config["FIELD_ENCRYPTION_KEYS"], app.config["FIELD_HMAC_KEY"] = development_field_keys()
+    from app.review.meetings import check_review_shares
     from models.protected import FieldCipher
+
+    check_review_shares(app.config)
 
     app.extensions["field_cipher"] = FieldCipher(
         [k.strip() for k in app.config["FIELD_ENCRYPTION_KEYS"].split(",") if k.strip()])

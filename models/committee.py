@@ -116,7 +116,10 @@ class ReviewGroup(Model):
 
 
 class GroupDeclaration(Model):
-    """A declaration put into a group; `tally` is filled when the vote closes."""
+    """A declaration put into a group. `yes`, `no` and `abstain` are its urn:
+    counters raised by each ballot while the vote is open (no row holds a
+    choice then); `expected`, `present` and `passed` are filled when the vote
+    closes. The check keeps a closed tally within the experts present."""
 
     __tablename__ = "group_declaration"
     id = Column(Integer, primary_key=True)
@@ -124,15 +127,20 @@ class GroupDeclaration(Model):
     group = relationship("ReviewGroup", backref="entries")
     declaration_id = Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"), nullable=False, index=True)
     declaration = relationship("Declaration")
-    #: the stored tally: 同意/不同意/弃权/应到/实到 and the result
-    yes = Column(Integer)
-    no = Column(Integer)
-    abstain = Column(Integer)
+    #: the tally: 同意/不同意/弃权 (counted as cast), 应到/实到 and the result (at the close)
+    yes = Column(Integer, nullable=False, default=0, server_default="0")
+    no = Column(Integer, nullable=False, default=0, server_default="0")
+    abstain = Column(Integer, nullable=False, default=0, server_default="0")
     expected = Column(Integer)
     present = Column(Integer)
     passed = Column(Boolean)
 
-    __table_args__ = (UniqueConstraint("group_id", "declaration_id", name="uq_group_declaration"),)
+    __table_args__ = (
+        UniqueConstraint("group_id", "declaration_id", name="uq_group_declaration"),
+        CheckConstraint("yes >= 0 AND no >= 0 AND abstain >= 0", name="ck_group_declaration_counts"),
+        CheckConstraint("present IS NULL OR (yes + no + abstain <= present AND present <= expected)",
+                        name="ck_group_declaration_tally"),
+    )
 
 
 class GroupExpert(Model):
@@ -183,8 +191,9 @@ class ReviewOpinion(Model):
 
 
 class Ballot(Model):
-    """One anonymous ballot (无记名投票). Deliberately no expert, no time and a
-    random key instead of a sequence: nothing joins or orders it to a voter."""
+    """One anonymous ballot (无记名投票), written when the vote closes, in a
+    random order. Deliberately no expert, no time and a random key instead of
+    a sequence: nothing joins or orders it to a voter."""
 
     __tablename__ = "ballot"
     id = Column(String(32), primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_, bindparam, exists, false, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
-from models import Declaration, Expert, ExpertConflict, GroupDeclaration, GroupExpert, Organisation
+from models import Attachment, Declaration, Expert, ExpertConflict, GroupDeclaration, GroupExpert, Organisation, ReviewGroup
 from permissions.roles import (
     ADMIN_ROLE,
     APPLICANT_ROLE,
@@ -70,8 +70,13 @@ def visible_declarations(user):
 
     applicant → their own; unit → its unit's, once submitted; department → its
     units', once a unit passed them; committee → those assigned to it, once
-    passed to it; title office and administrators → every submitted one.
+    passed to it; expert → those of their groups while the vote is open;
+    title office and administrators → every submitted one.
     """
+    return _visible(user, experts=True)
+
+
+def _visible(user, *, experts: bool):
     roles = _roles(user)
     if roles & {OFFICE_ROLE, ADMIN_ROLE}:
         return Declaration.reached >= written_in_sql(1)
@@ -82,7 +87,7 @@ def visible_declarations(user):
         if role in roles and column and user.org_id:
             conditions.append(and_(getattr(Declaration, column) == user.org_id,
                                    Declaration.reached >= written_in_sql(stage)))
-    if EXPERT_ROLE in roles:
+    if experts and EXPERT_ROLE in roles:
         conditions.append(assigned_to_expert(user))
     return or_(*conditions) if conditions else false()
 
@@ -100,13 +105,38 @@ def not_recused(expert_id_column, declaration_id_column, declaration_unit_column
 
 def assigned_to_expert(user):
     """An expert (评审专家) sees the declarations of the groups they were drawn
-    into, never one they are recused from — in lists, pages, files and printouts."""
+    into while the group's vote is open, never one they are recused from — in
+    lists, pages, files and printouts. Once the vote closed, their work on it
+    is done and so is their access."""
     assigned = (select(GroupDeclaration.declaration_id)
+                .join(ReviewGroup, ReviewGroup.id == GroupDeclaration.group_id)
                 .join(GroupExpert, GroupExpert.group_id == GroupDeclaration.group_id)
                 .join(Expert, Expert.id == GroupExpert.expert_id)
                 .where(Expert.account_id == user.id, GroupDeclaration.declaration_id == Declaration.id,
+                       ReviewGroup.vote_closed_at.is_(None),
                        not_recused(Expert.id, Declaration.id, Declaration.unit_id)))
     return exists(assigned)
+
+
+#: attachments that prove identity: for the applicant and the reviewers who
+#: check the person, never for the experts who judge the work (W9)
+IDENTITY_DOCUMENTS = ("id_card",)
+
+
+def identity_visible(user):
+    """SQL condition for the declarations whose full ID number and identity
+    documents `user` may read: those they see other than as an expert."""
+    return _visible(user, experts=False)
+
+
+def visible_attachments(user):
+    """SQL condition for the attachments `user` may open: those of the
+    declarations they may open, but of a declaration they see only as its
+    expert, never an identity document."""
+    if EXPERT_ROLE not in _roles(user):
+        return visible_declarations(user)
+    return or_(_visible(user, experts=False),
+               and_(assigned_to_expert(user), Attachment.kind.not_in(written_in_sql(IDENTITY_DOCUMENTS))))
 
 
 def waiting_for(user):

@@ -20,9 +20,11 @@ BASIC = BY_KEY["basic"]
 HEADINGS = {"teacher": "中小学教师申报专业技术资格情况简表", "health": "卫生技术人员申报专业技术资格情况简表"}
 
 
-def print_context(declaration) -> dict | None:
-    """Everything a printout template needs; None before 个人基本信息 exists."""
+def print_context(declaration, identity: bool = True) -> dict | None:
+    """Everything a printout template needs; None before 个人基本信息 exists.
+    Without `identity` (an expert's copy) the ID number and phone are masked."""
     data = DeclarationData.read(declaration)
+    data.identity_masked = not identity
     if data.single("basic") is None:
         return None
     lk = lookups()

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from app.platform.extensions import db
 from app.platform.storage import StorageMissing, storage
 from models import Attachment, Declaration
-from permissions.scopes import visible_declarations
+from permissions.scopes import visible_attachments
 
 
 def visible_attachment(attachment_id: int) -> Attachment:
     attachment = db.session.scalar(
         select(Attachment).join(Declaration, Declaration.id == Attachment.declaration_id)
-        .where(Attachment.id == attachment_id, visible_declarations(g.user)))
+        .where(Attachment.id == attachment_id, visible_attachments(g.user)))
     return attachment or abort(404)
 
 

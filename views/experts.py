@@ -12,9 +12,8 @@ from app.platform.extensions import db
 from app.review.meetings import declare_conflict, expert_of, membership, own_opinion, save_opinion
 from app.review.voting import CHOICES, cast, has_voted
 from models import Account, Declaration
-from models.identity import mask_id_number, mask_phone
 from permissions.roles import EXPERT_ROLE
-from permissions.scopes import visible_declarations
+from permissions.scopes import IDENTITY_DOCUMENTS, visible_declarations
 from views.base import visible_or_404
 
 
@@ -53,10 +52,11 @@ class ExpertView(BaseView):
         found = membership(expert, declaration.id) or abort(404)
         group, member = found
         data = DeclarationData(declaration)
+        data.identity_masked = True   # an expert judges the work, not the person (W9)
         return self.render_template(
             "expert/show.html", declaration=declaration, data=data, lookups=lookups(), group=group, member=member,
             voted=has_voted(expert, group, declaration.id), opinion=own_opinion(expert, group, declaration.id),
-            choices=CHOICES, masks={"id_number": mask_id_number, "phone": mask_phone}, sections=[s for p in data.pages() for s in [p, *p.children()]
+            choices=CHOICES, hidden_kinds=IDENTITY_DOCUMENTS, sections=[s for p in data.pages() for s in [p, *p.children()]
                                        if not s.parent or data.child_applies(s)])
 
     def _post(self, declaration_id, fn, done):

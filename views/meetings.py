@@ -23,6 +23,7 @@ from app.review.meetings import (
     draw,
     group_of,
     meeting_of,
+    minimum_share_text,
     open_meeting,
     put_into_group,
     quorum_of,
@@ -66,7 +67,7 @@ class MeetingView(BaseView):
         meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == g.user.org_id)
                                       .order_by(Meeting.held_on.desc())).all()
         return self.render_template("committee/meetings.html", meetings=meetings, form=request.form, errors={},
-                                    threshold="2/3", today=date.today())
+                                    threshold="2/3", today=date.today(), minimum=minimum_share_text())
 
     @expose("/new", methods=["POST"])
     @has_access
@@ -91,7 +92,8 @@ class MeetingView(BaseView):
                 errors["threshold" if "比例" in str(exc) else "name"] = str(exc)
         meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == g.user.org_id)).all()
         return self.render_template("committee/meetings.html", meetings=meetings, form=form, errors=errors,
-                                    threshold=form.get("threshold", ""), today=date.today()), 400
+                                    threshold=form.get("threshold", ""), today=date.today(),
+                                    minimum=minimum_share_text()), 400
 
     @expose("/experts", methods=["GET", "POST"])
     @has_access

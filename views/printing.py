@@ -15,6 +15,7 @@ from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS
 from models import Declaration, DefenceArrangement, Organisation
 from models.identity import mask_id_number
+from permissions.scopes import identity_visible
 from reports.content import print_context
 from reports.pdf import printout, refuse_when_busy
 from reports.workbooks import review_form_workbook
@@ -24,7 +25,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _context(declaration: Declaration) -> dict:
-    context = print_context(declaration) or abort(404)
+    # an expert judges the work, not the person: their copy shows the ID number masked
+    identity = db.session.scalar(select(Declaration.id).where(Declaration.id == declaration.id,
+                                                              identity_visible(g.user))) is not None
+    context = print_context(declaration, identity) or abort(404)
     # A printout carries the full ID number: every one is an audited export.
     if declaration.applicant_id != g.user.id:
         record("export.print", f"declaration:{declaration.id}", after={"form": request.endpoint})

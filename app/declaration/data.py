@@ -34,7 +34,7 @@ from models import (
     TitleName,
     TitleSeries,
 )
-from models.identity import InvalidIdNumber, parse_id_number
+from models.identity import InvalidIdNumber, mask_id_number, mask_phone, parse_id_number
 from models.registry import BY_KEY, SECTIONS, Section, applicable_sections
 from models.registry.fields import ChoiceField, Invalid, RowChoiceField
 from models.registry.rules import CheckContext
@@ -339,6 +339,9 @@ class DeclarationData:
     records, before the template runs. Writers use the default: ORM objects,
     each section loaded when first asked."""
 
+    #: an expert's view: the ID number and phone are shown masked (W9)
+    identity_masked = False
+
     def __init__(self, declaration: Declaration):
         self.declaration = declaration
         self._single: dict[str, object] = {}
@@ -446,12 +449,13 @@ class DeclarationData:
         except (InvalidIdNumber, TypeError):
             pass
         basic = self.single("basic")
+        masked = self.identity_masked
         return {
             "name": account.first_name,
-            "id_number": account.id_number,
+            "id_number": mask_id_number(account.id_number) if masked else account.id_number,
             "gender": parsed.get("gender"),
             "birth_date": parsed["birth_date"].strftime("%Y-%m-%d") if parsed else None,
-            "phone": account.phone,
+            "phone": mask_phone(account.phone) if masked else account.phone,
             "year": decl.year,
             "certificate_no": decl.certificate_no or "",
             "committee_received": "是" if decl.committee_received else "否",

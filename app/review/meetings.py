@@ -26,6 +26,7 @@ from models import (
     Meeting,
     ReviewGroup,
     ReviewOpinion,
+    VoteCast,
     expert_committee,
 )
 from permissions.scopes import not_recused
@@ -35,16 +36,47 @@ class Refused(Conflict):
     """A committee action that is not allowed now; the message says why."""
 
 
-def parse_threshold(text: str | float | None) -> float:
-    """通过比例 as "2/3", "0.75" or "75%"; must lie in (0, 1]."""
+def _share(text: str | float | None, label: str) -> Fraction:
+    """A share written "2/3", "0.75" or "75%", in (0, 1]."""
     raw = str(text if text is not None else "").strip().replace("／", "/").replace("％", "%")
     try:
-        value = float(Fraction(raw[:-1]) / 100) if raw.endswith("%") else float(Fraction(raw))
+        value = Fraction(raw[:-1]) / 100 if raw.endswith("%") else Fraction(raw)
     except (ValueError, ZeroDivisionError):
-        raise Refused("通过比例格式不正确，请填写如 2/3 或 0.75") from None
+        raise Refused(f"{label}格式不正确，请填写如 2/3 或 0.75") from None
     if not 0 < value <= 1:
-        raise Refused("通过比例须大于0且不超过1")
+        raise Refused(f"{label}须大于0且不超过1")
     return value
+
+
+def minimum_share() -> Fraction:
+    """The lowest 通过比例 and quorum allowed (《职称评审管理暂行规定》: at least 2/3
+    of the experts attend, and a title passes with at least 2/3 of those present)."""
+    return _share(current_app.config["REVIEW_MINIMUM_SHARE"], "最低比例")
+
+
+def parse_threshold(text: str | float | None, label: str = "通过比例") -> float:
+    """通过比例 (or the quorum) as "2/3", "0.75" or "75%": in (0, 1] and not below the minimum."""
+    value, least = _share(text, label), minimum_share()
+    if value < least:
+        raise Refused(f"{label}不能低于{_fraction_text(least)}")
+    return float(value)
+
+
+def minimum_share_text() -> str:
+    return _fraction_text(minimum_share())
+
+
+def _fraction_text(value: Fraction) -> str:
+    value = value.limit_denominator(100)
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def check_review_shares(config) -> None:
+    """At start-up: the configured default 通过比例 and quorum respect the minimum."""
+    least = _share(config["REVIEW_MINIMUM_SHARE"], "REVIEW_MINIMUM_SHARE")
+    for key in ("REVIEW_PASS_THRESHOLD", "REVIEW_QUORUM"):
+        if _share(config[key], key) < least:
+            raise RuntimeError(f"{key}={config[key]} is below REVIEW_MINIMUM_SHARE={config['REVIEW_MINIMUM_SHARE']}")
 
 
 def default_threshold() -> float:
@@ -166,7 +198,7 @@ def set_present(group: ReviewGroup, present_ids: set[int]) -> None:
 
 def quorum_of(members: int) -> int:
     """At least REVIEW_QUORUM (2/3) of the group's experts."""
-    share = parse_threshold(current_app.config["REVIEW_QUORUM"])
+    share = parse_threshold(current_app.config["REVIEW_QUORUM"], "法定人数比例")
     return math.ceil(members * share - 1e-9)
 
 
@@ -249,11 +281,29 @@ def own_opinion(expert: Expert, group: ReviewGroup, declaration_id: int) -> Revi
         ReviewOpinion.expert_id == expert.id))
 
 
+def voting_began(group_id: int) -> bool:
+    """Whether any expert of the group has voted: from then on who counts as
+    present for each declaration is fixed."""
+    return db.session.scalar(select(VoteCast.id).where(VoteCast.group_id == group_id).limit(1)) is not None
+
+
 def declare_conflict(user, declaration_id: int, reason: str) -> None:
-    """An expert declares a conflict: from now on recused from that declaration."""
+    """An expert declares a conflict: from now on recused from that declaration.
+    Only before the group's first ballot — afterwards it would drop a voter
+    from those present while their anonymous ballot stays in the count."""
     expert = expert_of(user)
-    if expert is None or membership(expert, declaration_id) is None:
+    found = membership(expert, declaration_id) if expert else None
+    if found is None:
         raise Refused("您不是该申报评审组的专家")
+    group, _ = found
+    # the group's row, locked as a ballot locks it: no ballot slips in between check and write
+    db.session.execute(select(ReviewGroup.id).where(ReviewGroup.id == group.id).with_for_update())
+    if voting_began(group.id):
+        raise Refused("本组已开始投票，不能再申明回避；如有利害关系，请立即告知评委会")
     db.session.add(ExpertConflict(expert_id=expert.id, declaration_id=declaration_id,
                                   reason=(reason or "本人申明回避").strip()[:200]))
+    db.session.flush()
+    if voting_began(group.id):   # SQLite takes no row lock: holding the write lock now, look again
+        db.session.rollback()
+        raise Refused("本组已开始投票，不能再申明回避；如有利害关系，请立即告知评委会")
     db.session.commit()

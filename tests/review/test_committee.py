@@ -9,7 +9,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import inspect, select
 
-from app.accounts.auth import create_applicant
 from app.platform.extensions import db
 from app.review import meetings, publicity, voting
 from app.review.deadlines import mark_overdue
@@ -32,37 +31,10 @@ from models import (
     VoteCast,
 )
 from tests.committee import SECRETARY, account, close, demo_group, evaluate, prepare, present_experts, publish, vote
-from tests.conftest import APPLICANT_ID, CAPTCHA, csrf_token, login, logout, outbox, page_text
+from tests.conftest import APPLICANT_ID, CAPTCHA, csrf_token, login, outbox, page_text
 from tests.declaring import act, declaration_id, fill, status_of, submit
 
-OTHER_ID, OTHER_PHONE = "11010519491231002X", "13700000009"
-
-
-def received(app, client, username=APPLICANT_ID):
-    """A complete engineering declaration taken to 评委会评审 (received by the committee)."""
-    c = app.test_client()
-    login(c, username, password="Demo2026" if username == APPLICANT_ID else "abc12345")
-    fill(c, app, username=username)
-    assert submit(c).status_code == 302
-    decl = declaration_id(app, username)
-    for reviewer, action in (("baili_hr", "approve"), ("gxj_zc", "approve"), ("gc_pwh", "receive")):
-        login(client, reviewer)
-        assert act(client, decl, action).status_code == 302
-    logout(client)
-    assert status_of(app, decl) == "committee_review"
-    return decl
-
-
-@pytest.fixture
-def decl(app, client):
-    return received(app, client)
-
-
-@pytest.fixture
-def two(app, client):
-    with app.app_context():
-        create_applicant("王芳", OTHER_ID, "wf@example.com", OTHER_PHONE, "abc12345")
-    return received(app, client), received(app, client, OTHER_ID)
+from tests.review.conftest import OTHER_ID
 
 
 def tally_of(app, decl_id):
@@ -83,8 +55,14 @@ def test_no_table_links_a_ballot_to_its_expert(app, decl):
         assert "choice" not in {c["name"] for c in schema.get_columns("vote_cast")}
         for table in schema.get_table_names():   # nothing refers to a ballot
             assert all(fk["referred_table"] != "ballot" for fk in schema.get_foreign_keys(table)), table
+        # while the vote is open no row holds a choice: only the urn's counters
+        assert db.session.query(Ballot).count() == 0 and db.session.query(VoteCast).count() == 6
+    close(app, group)
+    with app.app_context():
         ballots = db.session.scalars(select(Ballot)).all()
         assert len(ballots) == 6 == db.session.query(VoteCast).count()
+        assert sorted(b.choice for b in ballots) == ["abstain", "no", "yes", "yes", "yes", "yes"]
+        assert voting.recount(group, decl) == {"yes": 4, "no": 1, "abstain": 1}
         assert all(re.fullmatch(r"[0-9a-f]{32}", b.id) for b in ballots)   # random keys, no sequence to match
 
 
@@ -153,7 +131,7 @@ def test_recused_expert_cannot_open_the_declaration_by_url(app, client, decl):
                            follow_redirects=True)
     assert "您须回避该申报，不能投票" in page_text(response)
     with app.app_context():
-        assert db.session.query(Ballot).count() == 0
+        assert db.session.query(VoteCast).count() == 0
 
 
 def test_expert_outside_the_group_and_forged_ids(app, client, decl):
@@ -165,7 +143,7 @@ def test_expert_outside_the_group_and_forged_ids(app, client, decl):
             voting.cast(account("zj_wanglei"), decl + 999, "yes")
         with pytest.raises(meetings.Refused, match="请选择同意、不同意或弃权"):
             voting.cast(account("zj_wanglei"), decl, "maybe")
-        assert db.session.query(Ballot).count() == 0
+        assert db.session.query(VoteCast).count() == 0
     login(client, "zj_wanglei")
     assert client.get(f"/expert/{decl + 999}").status_code == 404
     login(client, "baili_hr")
@@ -241,7 +219,7 @@ def test_four_of_six_passes(app, decl):
     assert status_of(app, decl) == "publicity"
 
 
-def test_three_of_five_fails_with_the_tally_as_opinion(app, client, decl):
+def test_three_of_five_fails_and_the_history_says_so_in_plain_words(app, client, decl):
     group = prepare(app, [decl], present=5)
     vote(app, group, decl, ["yes", "yes", "yes", "no", "no"])
     close(app, group)
@@ -249,7 +227,11 @@ def test_three_of_five_fails_with_the_tally_as_opinion(app, client, decl):
     assert status_of(app, decl) == "rejected"
     with app.app_context():
         event = db.session.scalar(select(ReviewEvent).where(ReviewEvent.action == "fail"))
-        assert event.opinion == "表决结果：应到6人，实到5人，同意3票，不同意2票，弃权0票，未通过"
+        assert event.opinion == "经评委会无记名投票表决，评审未通过"
+        meeting_id = db.session.get(ReviewGroup, group).meeting_id
+    login(client, SECRETARY)   # the committee keeps the tally
+    html = page_text(client.get(f"/meetings/{meeting_id}"))
+    assert "未通过" in html
     # the applicant reads plain words: neither the tally nor the experts
     login(client, APPLICANT_ID)
     html = page_text(client.get("/declaration/flow"))
@@ -547,7 +529,8 @@ def test_two_tabs_voting_at_once_make_one_ballot(app, decl):
     assert sorted(results)[0] == "ok" and results.count("ok") == 1, results
     assert "您已对该申报投票，投票后不能更改" in results
     with app.app_context():
-        assert db.session.query(Ballot).count() == db.session.query(VoteCast).count() == 1
+        entry = db.session.scalar(select(GroupDeclaration))
+        assert entry.yes + entry.no + entry.abstain == db.session.query(VoteCast).count() == 1
 
 
 def test_closing_twice_at_once_counts_once(app, decl):
