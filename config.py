@@ -36,6 +36,16 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def new_keys() -> dict[str, str]:
+    """Fresh production keys, one line each for the environment
+    (`flask --app run make-keys`): the session secret, a Fernet key for
+    encrypted identifiers and the key of their lookup hashes."""
+    from cryptography.fernet import Fernet
+
+    return {"SECRET_KEY": secrets.token_hex(32), "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "FIELD_HMAC_KEY": secrets.token_hex(32)}
+
+
 def development_secret_key() -> str:
     """A key generated once into instance/, so restarts keep sessions valid."""
     path = INSTANCE_PATH / "secret_key"
@@ -49,12 +59,11 @@ def development_secret_key() -> str:
 def development_field_keys() -> tuple[str, str]:
     """Keys for encrypted identifiers, generated once into instance/ for
     development (production sets FIELD_ENCRYPTION_KEYS / FIELD_HMAC_KEY)."""
-    from cryptography.fernet import Fernet
-
     path = INSTANCE_PATH / "field_keys"
     if not path.exists():
         INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
-        path.write_text(Fernet.generate_key().decode() + "\n" + secrets.token_hex(32))
+        keys = new_keys()
+        path.write_text(keys["FIELD_ENCRYPTION_KEYS"] + "\n" + keys["FIELD_HMAC_KEY"])
         path.chmod(0o600)
     fernet, hmac_key = path.read_text().split()
     return fernet, hmac_key

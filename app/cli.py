@@ -161,6 +161,14 @@ def register_commands(app) -> None:
         """Re-encrypt ID numbers and phones with the first of FIELD_ENCRYPTION_KEYS."""
         click.echo(f"已用新密钥重新加密 {rotate_field_keys()} 个账号的身份证号和手机号")
 
+    @app.cli.command("make-keys")
+    def make_keys_command():
+        """Print new production keys as environment lines (keep them in the vault, not in the repository)."""
+        from config import new_keys
+
+        for name, value in new_keys().items():
+            click.echo(f"{name}={value}")
+
     @app.cli.command("purge-expired")
     def purge_command():
         """Delete expired sessions, captcha and SMS codes from the database store."""
