@@ -96,9 +96,28 @@ def test_pending_second_step_expires(app, client, mfa_for_office, monkeypatch):
 
 
 def test_production_requires_it_for_staff():
+    """Every role but the applicant's signs in with a second factor in
+    production, the experts who vote included; development keeps the demo's
+    direct sign-in."""
+    from config import DevelopmentConfig, ProductionConfig
+    from permissions.roles import ADMIN_ROLE, APPLICANT_ROLE, PUBLIC_ROLE, ROLE_PERMISSIONS
+
+    required = set(ProductionConfig.MFA_REQUIRED_ROLES.split(","))
+    assert required == {ADMIN_ROLE, *ROLE_PERMISSIONS} - {APPLICANT_ROLE, PUBLIC_ROLE}
+    assert "评审专家" in required and DevelopmentConfig.MFA_REQUIRED_ROLES == ""
+
+
+def test_an_expert_gives_the_sms_code_with_the_production_roles(app, client, monkeypatch):
     from config import ProductionConfig
 
-    assert "管理员" in ProductionConfig.MFA_REQUIRED_ROLES and "申报人" not in ProductionConfig.MFA_REQUIRED_ROLES
+    monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", ProductionConfig.MFA_REQUIRED_ROLES)
+    with app.app_context():
+        phone = db.session.scalar(select(Account).where(Account.username == "zj_wanglei")).phone
+    assert login(client, "zj_wanglei").headers["Location"].endswith("/mfa/verify")
+    assert client.get("/").status_code == 302
+    send_sms(client)
+    assert post_code(client, "/mfa/verify", last_code(app, phone)).status_code == 302
+    assert client.get("/").status_code == 200
 
 
 def test_administrator_resets_a_lost_authenticator(app, client, mfa_for_office, monkeypatch):
