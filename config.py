@@ -126,7 +126,10 @@ class Config:
     # write (captcha, 已阅读协议) and lives this long without a request.
     SESSION_ANONYMOUS_MINUTES = env_int("SESSION_ANONYMOUS_MINUTES", 15)
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
-    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
+    # API tokens: an access token lasts as long as a web session may stay idle, a refresh
+    # token as long as a web session may last; both die with their API session earlier.
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=SESSION_IDLE_MINUTES)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(hours=SESSION_ABSOLUTE_HOURS)
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

@@ -3,6 +3,7 @@ registration and password views, lock-out and temporary passwords, the
 JSON login under the same rules, and only the admin screens we use."""
 from __future__ import annotations
 
+from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -58,11 +59,18 @@ class SecurityManager(FabSecurityManager):
         return user if user is not None and user.is_active else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):
-        # A token issued before the last password change is worthless, like
-        # the sessions that change ended.
+        # A token lives only as long as its API session (idle and absolute
+        # limits, logout, and whatever ends the account's sessions), and one
+        # issued before the last password change is worthless besides.
+        from app.accounts.sessions import api_session_alive
+
+        sub = str(jwt_data.get("sub", ""))
+        if not sub.isdigit() or not api_session_alive(jwt_data.get("sid"), int(sub)):
+            return None
         user = super().load_user_jwt(_jwt_header, jwt_data)
         changed = getattr(user, "password_changed_at", None)
         if user is not None and changed is not None and jwt_data.get("iat", 0) < int(changed.timestamp()):
+            g.pop("user", None)
             return None
         return user
 

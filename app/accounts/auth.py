@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app, has_request_context, request, session
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.sessions import end_user_sessions
 from app.platform.audit import record
 from app.platform.extensions import db
-from app.platform.kvstore import kv
+from app.platform.kvstore import STORE_ERRORS, kv
 from app.platform.sms import queue_sms
 from models import Account
 from models.user import applicant_username
@@ -50,6 +50,32 @@ def _passwords_are_hashed(session: Session, flush_context, instances) -> None:
     for obj in [*session.new, *session.dirty]:
         if isinstance(obj, Account) and not is_password_hash(obj.password):
             raise ValueError("password must be stored hashed")
+
+
+@event.listens_for(Session, "after_flush")
+def _note_access_changes(session: Session, flush_context) -> None:
+    """An account whose roles changed, or that was deactivated, signs in
+    again: every session of it, web and API, ends when the change commits."""
+    for obj in session.dirty:
+        if isinstance(obj, Account) and obj.id is not None:
+            state = inspect(obj)
+            if state.attrs.roles.history.has_changes() or \
+                    (state.attrs.active.history.has_changes() and not obj.active):
+                session.info.setdefault("end_sessions_of", set()).add(obj.id)
+
+
+@event.listens_for(Session, "after_commit")
+def _end_sessions_after_access_changes(session: Session) -> None:
+    for user_id in session.info.pop("end_sessions_of", ()):
+        try:
+            end_user_sessions(user_id)
+        except STORE_ERRORS:
+            log.warning("Session store unreachable; sessions of account %s not ended", user_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_access_changes(session: Session) -> None:
+    session.info.pop("end_sessions_of", None)
 
 
 def find_by_login(login: str) -> Account | None:
