@@ -12,7 +12,7 @@ from models import Account
 from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
 from views.permission_lists import PermissionModelView, PermissionViewModelView, ViewMenuModelView
-from views.users import ResetMyPasswordView, ResetPasswordView, RoleView, UserInfoEditView, UserView
+from views.users import GroupView, ResetMyPasswordView, ResetPasswordView, RoleView, UserInfoEditView, UserView
 
 # Built once: building the eager-load options cost more than running the query.
 _ACCOUNT_BY_ID = select(Account).options(joinedload(Account.roles), joinedload(Account.groups),
@@ -26,6 +26,7 @@ class SecurityManager(FabSecurityManager):
     registeruserdbview = RegisterView
     userdbmodelview = UserView
     rolemodelview = RoleView
+    groupmodelview = GroupView
     permissionmodelview = PermissionModelView
     viewmenumodelview = ViewMenuModelView
     permissionviewmodelview = PermissionViewModelView
@@ -49,6 +50,13 @@ class SecurityManager(FabSecurityManager):
         if password_error(password):
             raise ValueError(password_error(password))
         set_password_by_administrator(self.get_user_by_id(userid), password)
+
+    def get_user_roles(self, user):
+        # An account's roles are its own roles only (as `role_names` reads them):
+        # groups are not used, and a group must not hand out a role past 三员分立.
+        if not user.is_authenticated:
+            return [self.get_public_role()]
+        return list(user.roles)
 
     def load_user(self, pk):
         # Every signed-in request: the account with its roles, groups and

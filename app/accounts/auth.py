@@ -11,7 +11,7 @@ import string
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,6 +24,7 @@ from app.platform.sms import queue_sms
 from models import Account
 from models.user import applicant_username
 from models.identity import mask_id_number, normalise_login
+from permissions.roles import OWN_ROLES_MESSAGE, separation_error
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,23 @@ def _passwords_are_hashed(session: Session, flush_context, instances) -> None:
     for obj in [*session.new, *session.dirty]:
         if isinstance(obj, Account) and not is_password_hash(obj.password):
             raise ValueError("password must be stored hashed")
+
+
+@event.listens_for(Session, "before_flush")
+def _roles_stay_apart(session: Session, flush_context, instances) -> None:
+    """三员分立 on every path that gives roles (pages, commands, scripts): the
+    separated roles never meet on one account, and a signed-in person never
+    changes their own roles. The pages refuse first with a message; this
+    refuses the flush whatever else tries."""
+    for obj in [*session.new, *session.dirty]:
+        if not isinstance(obj, Account) or not inspect(obj).attrs.roles.history.has_changes():
+            continue
+        error = separation_error(r.name for r in obj.roles)
+        if error:
+            raise ValueError(error)
+        actor = getattr(g, "user", None) if has_request_context() else None
+        if obj.id is not None and getattr(actor, "is_authenticated", False) and getattr(actor, "id", None) == obj.id:
+            raise ValueError(OWN_ROLES_MESSAGE)
 
 
 @event.listens_for(Session, "after_flush")
