@@ -3,7 +3,7 @@ rate limits per IP, lock-out after five failures, temporary passwords.
 Its tokens belong to an API session with the web session's limits (see
 app/accounts/sessions.py): refresh gives a new access token while that
 session lives, logout ends it."""
-from flask import request
+from flask import current_app, request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, get_jwt_identity, jwt_required
@@ -11,7 +11,8 @@ from flask_jwt_extended import create_access_token, create_refresh_token, get_jw
 from app.accounts import auth as accounts
 from app.accounts import mfa
 from app.accounts.sessions import end_api_session, open_api_session
-from views.account import login_allowed
+from app.platform.ratelimit import allow, client_ip
+from views.account import TOO_MANY, login_allowed
 
 
 class SecurityApi(FabSecurityApi):
@@ -30,9 +31,13 @@ class SecurityApi(FabSecurityApi):
             429:
               description: 操作过于频繁
         """
+        # The documented ceiling per address (AUTH_RATE_LIMIT), in the shared
+        # store like the form's limits, before the per-account limits.
+        if not allow("api-login-ip", client_ip(), current_app.config["AUTH_RATE_LIMIT"]):
+            return self.response(429, message=TOO_MANY)
         payload = request.get_json(silent=True)
         if not login_allowed(payload.get("username") if isinstance(payload, dict) else None):
-            return self.response(429, message="操作过于频繁，请稍后再试")
+            return self.response(429, message=TOO_MANY)
         if not isinstance(payload, dict) or not isinstance(payload.get("username"), str) \
                 or not isinstance(payload.get("password"), str):
             return self.response_400(message="请提供账号和密码")
