@@ -4,7 +4,7 @@ and the skipped step (binding an authenticator while the SMS code is still
 owed) is refused; the administrator sets a temporary password for a new unit
 account that must be changed at first login, and the 审计管理员 reads the
 trail, the refused step included — in headless Chromium, with screenshots
-(#10 items 5, 15; #9 item 1; #26 item 1)."""
+(#10 items 5, 15; #9 item 1)."""
 import re
 import time
 
