@@ -135,7 +135,10 @@ class Config:
     # write (captcha, 已阅读协议) and lives this long without a request.
     SESSION_ANONYMOUS_MINUTES = env_int("SESSION_ANONYMOUS_MINUTES", 15)
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
-    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
+    # API tokens: an access token lasts as long as a web session may stay idle, a refresh
+    # token as long as a web session may last; both die with their API session earlier.
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=SESSION_IDLE_MINUTES)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(hours=SESSION_ABSOLUTE_HOURS)
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
@@ -186,9 +189,10 @@ class Config:
     #: Development generates both into instance/; production must set them.
     FIELD_ENCRYPTION_KEYS: str | None = env_str("FIELD_ENCRYPTION_KEYS")
     FIELD_HMAC_KEY: str | None = env_str("FIELD_HMAC_KEY")
-    #: roles that sign in with a second factor (TOTP app or recovery code);
-    #: development and tests leave it empty so the demo accounts sign in directly
-    MFA_REQUIRED_ROLES = env_str("MFA_REQUIRED_ROLES", "管理员,审计管理员,职称办,评委会,主管部门,单位审核")
+    #: roles that sign in with a second factor (TOTP app, recovery code or SMS): every
+    #: role but the applicant's, the experts who vote included; development and tests
+    #: leave it empty so the demo accounts sign in directly
+    MFA_REQUIRED_ROLES = env_str("MFA_REQUIRED_ROLES", "管理员,审计管理员,职称办,评委会,主管部门,单位审核,评审专家")
     # Staff without an authenticator app may take the second factor by SMS to their phone on record.
     MFA_SMS = env_bool("MFA_SMS", True)
     #: audit rows are kept at least this many days (等保: ≥ 6 months)

@@ -113,6 +113,19 @@ APPLICANT_ONLY = [(view, perm) for view, perms in _DECLARING for perm in perms]
 #: else sees 1201**********123X and 138****5678
 FULL_IDENTIFIER_ROLES = (OFFICE_ROLE,)
 
+#: 三员分立 (等保 level 3): these roles are never held by one account. The system
+#: administrator also keeps accounts and roles here (the security administrator's
+#: duties); a separate security administrator role, once added, belongs in this list.
+SEPARATED_ROLES = (ADMIN_ROLE, AUDITOR_ROLE)
+SEPARATION_MESSAGE = "管理员与审计管理员不能由同一账号兼任（三员分立），请只选择其中一个角色"
+OWN_ROLES_MESSAGE = "不能修改自己的角色，请由其他管理员修改"
+
+
+def separation_error(role_names) -> str | None:
+    """The message when `role_names` join roles that must stay apart, else None."""
+    return SEPARATION_MESSAGE if len(set(role_names) & set(SEPARATED_ROLES)) > 1 else None
+
+
 # The order in which a person holding several roles is described.
 ROLE_ORDER = (ADMIN_ROLE, AUDITOR_ROLE, OFFICE_ROLE, COMMITTEE_ROLE, DEPARTMENT_ROLE, UNIT_ROLE, APPLICANT_ROLE,
               EXPERT_ROLE)

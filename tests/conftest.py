@@ -97,6 +97,8 @@ WIPE = [
     "DELETE FROM declaration",
     "DELETE FROM ab_user_role",
     "DELETE FROM ab_user_group",
+    "DELETE FROM ab_group_role",
+    "DELETE FROM ab_group",
     "DELETE FROM ab_api_key",
     "UPDATE ab_user SET created_by_fk = NULL, changed_by_fk = NULL",
     "DELETE FROM ab_user",

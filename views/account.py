@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts import auth as accounts
 from app.accounts import captcha, mfa, sms_codes
+from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.ratelimit import allow, client_ip
 from models import Account, SiteText
@@ -154,8 +155,13 @@ class AuthView(AuthDBView):
 
 
 class MfaView(BaseView):
-    """动态验证码: the second step of a staff login, and the first binding of
-    an authenticator app (QR code, then ten recovery codes shown once)."""
+    """动态验证码: the second step of a staff login, and the binding of an
+    authenticator app (QR code, then ten recovery codes shown once).
+
+    The pending login (MFA_PENDING in the server-side session) records what
+    this login has done: "sms" (a code was sent), "enrol" (binding was asked
+    for), "passed" (the existing factor was given). Every route reads it, so
+    no step is reachable before the one it follows."""
 
     route_base = "/mfa"
     default_view = "verify"
@@ -173,22 +179,42 @@ class MfaView(BaseView):
             abort(redirect(url_for("AuthView.login")))
         return user
 
+    @staticmethod
+    def _note(**changes) -> dict:
+        pending = dict(session[MFA_PENDING], **changes)
+        session[MFA_PENDING] = pending
+        return pending
+
+    @staticmethod
+    def _sign_in(user):
+        target = session.pop(MFA_PENDING)["next"]
+        session.regenerate()
+        return finish_login(user, target)
+
     @expose("/verify", methods=["GET", "POST"])
     def verify(self):
         user = self._pending()
+        pending = session[MFA_PENDING]
+        if pending.get("passed"):
+            # The factor was given and binding was offered; the person goes on without it.
+            return self._sign_in(user)
         if not mfa.can_verify(user):
             return redirect(url_for("MfaView.enroll"))
+        if request.args.get("enrol") and mfa.may_enroll(user, factor_passed=True):
+            pending = self._note(enrol=True)
         form = MfaForm()
-        sms_sent = bool(session[MFA_PENDING].get("sms"))
+        sms_sent = bool(pending.get("sms"))
         if form.validate_on_submit():
             if mfa.verify(user, form.code.data, sms=sms_sent):
-                target = session.pop(MFA_PENDING)["next"]
-                session.regenerate()
-                return finish_login(user, target)
+                if pending.get("enrol") and mfa.may_enroll(user, factor_passed=True):
+                    # Binding follows the factor just given, within this same login.
+                    self._note(passed=True, t=time.time())
+                    return redirect(url_for("MfaView.enroll"))
+                return self._sign_in(user)
             form.code.errors = ["验证码错误或已使用"]
         return render_auth("account/mfa_verify.html", form=form, status=400 if form.errors else 200,
                            totp=mfa.enrolled(user), sms=mfa.sms_possible(user), sms_sent=sms_sent,
-                           phone=mask_phone(user.phone))
+                           enrol=bool(pending.get("enrol")), phone=mask_phone(user.phone))
 
     @expose("/sms", methods=["POST"])
     def sms(self):
@@ -203,8 +229,7 @@ class MfaView(BaseView):
             if error:
                 flash(error, "warning")
             else:
-                pending = session[MFA_PENDING]
-                session[MFA_PENDING] = dict(pending, sms=True)
+                self._note(sms=True)
                 flash(f"短信验证码已发送至{mask_phone(user.phone)}，"
                       f"{current_app.config['SMS_CODE_TTL_SECONDS'] // 60}分钟内有效", "success")
         return redirect(url_for("MfaView.verify"))
@@ -214,13 +239,22 @@ class MfaView(BaseView):
         user = self._pending()
         if mfa.enrolled(user):
             return redirect(url_for("MfaView.verify"))
-        secret = session.get("mfa_new_secret") or mfa.new_secret()
-        session["mfa_new_secret"] = secret
+        passed = bool(session[MFA_PENDING].get("passed"))
+        if not mfa.may_enroll(user, factor_passed=passed):
+            # Opened before the SMS code of this login was given: refused, and
+            # binding is offered after that code.
+            record("mfa.enroll_refused", f"ab_user:{user.id}", actor=user)
+            db.session.commit()
+            self._note(enrol=True)
+            flash("请先完成短信验证，验证通过后再绑定身份验证器", "warning")
+            return redirect(url_for("MfaView.verify"))
+        # The new secret belongs to this pending login only.
+        secret = session[MFA_PENDING].get("secret") or mfa.new_secret()
+        self._note(secret=secret)
         form = MfaForm()
         if form.validate_on_submit():
-            codes = mfa.enroll(user, secret, form.code.data)
+            codes = mfa.enroll(user, secret, form.code.data, factor_passed=passed)
             if codes:
-                session.pop("mfa_new_secret", None)
                 target = session.pop(MFA_PENDING)["next"]
                 session.regenerate()
                 login_user(user, remember=False)
@@ -231,7 +265,7 @@ class MfaView(BaseView):
         # The SVG is made by segno from our own otpauth URI, not from user input.
         qr = Markup(mfa.qr_svg(user, secret))  # nosec B704 - markup generated by segno, no user text in it
         return render_auth("account/mfa_enroll.html", form=form, qr=qr, sms=mfa.sms_possible(user),
-                           secret=secret, status=400 if form.errors else 200)
+                           passed=passed, secret=secret, status=400 if form.errors else 200)
 
 
 class RegisterView(BaseView):

@@ -3,6 +3,7 @@ registration and password views, lock-out and temporary passwords, the
 JSON login under the same rules, and only the admin screens we use."""
 from __future__ import annotations
 
+from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -11,7 +12,7 @@ from models import Account
 from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
 from views.permission_lists import PermissionModelView, PermissionViewModelView, ViewMenuModelView
-from views.users import ResetMyPasswordView, ResetPasswordView, RoleView, UserInfoEditView, UserView
+from views.users import GroupView, ResetMyPasswordView, ResetPasswordView, RoleView, UserInfoEditView, UserView
 
 # Built once: building the eager-load options cost more than running the query.
 _ACCOUNT_BY_ID = select(Account).options(joinedload(Account.roles), joinedload(Account.groups),
@@ -25,6 +26,7 @@ class SecurityManager(FabSecurityManager):
     registeruserdbview = RegisterView
     userdbmodelview = UserView
     rolemodelview = RoleView
+    groupmodelview = GroupView
     permissionmodelview = PermissionModelView
     viewmenumodelview = ViewMenuModelView
     permissionviewmodelview = PermissionViewModelView
@@ -49,6 +51,13 @@ class SecurityManager(FabSecurityManager):
             raise ValueError(password_error(password))
         set_password_by_administrator(self.get_user_by_id(userid), password)
 
+    def get_user_roles(self, user):
+        # An account's roles are its own roles only (as `role_names` reads them):
+        # groups are not used, and a group must not hand out a role past 三员分立.
+        if not user.is_authenticated:
+            return [self.get_public_role()]
+        return list(user.roles)
+
     def load_user(self, pk):
         # Every signed-in request: the account with its roles, groups and
         # organisation in one statement (Flask-Login keeps it for the request).
@@ -58,11 +67,18 @@ class SecurityManager(FabSecurityManager):
         return user if user is not None and user.is_active else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):
-        # A token issued before the last password change is worthless, like
-        # the sessions that change ended.
+        # A token lives only as long as its API session (idle and absolute
+        # limits, logout, and whatever ends the account's sessions), and one
+        # issued before the last password change is worthless besides.
+        from app.accounts.sessions import api_session_alive
+
+        sub = str(jwt_data.get("sub", ""))
+        if not sub.isdigit() or not api_session_alive(jwt_data.get("sid"), int(sub)):
+            return None
         user = super().load_user_jwt(_jwt_header, jwt_data)
         changed = getattr(user, "password_changed_at", None)
         if user is not None and changed is not None and jwt_data.get("iat", 0) < int(changed.timestamp()):
+            g.pop("user", None)
             return None
         return user
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
@@ -12,7 +12,7 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.security.views import ResetPasswordView as FabResetPasswordView
-from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
 from flask_appbuilder.security.views import UserInfoEditView as FabUserInfoEditView
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
@@ -21,9 +21,9 @@ from app.accounts import auth as accounts
 from app.accounts import mfa
 from app.platform.audit import record
 from app.platform.extensions import db
-from models import ORG_KINDS
+from models import ORG_KINDS, Account
 from models.identity import normalise_text, phone_error
-from permissions.roles import PUBLIC_ROLE, ROLE_ORG_KIND
+from permissions.roles import OWN_ROLES_MESSAGE, PUBLIC_ROLE, ROLE_ORG_KIND, separation_error
 from views.account_forms import ValidPassword
 from views.base import ChineseFormsMixin
 
@@ -39,6 +39,25 @@ def valid_phone(form, field):
 def roles_required(form, field):
     if not field.data:
         raise ValidationError("请至少选择一个角色")
+
+
+def separate_duties(form, field):
+    """三员分立: the separated roles are not given to one account, and nobody
+    changes their own roles. A refused attempt is an audit row of its own
+    (the form itself is not saved)."""
+    chosen = sorted(r.name for r in (field.data or []))
+    editing = getattr(form, "_id", None)   # FAB sets the edited row's key before validating
+    error = None
+    if editing is not None and editing == getattr(g.user, "id", None):
+        current = db.session.get(Account, editing)
+        if sorted(r.name for r in current.roles) != chosen:
+            error = OWN_ROLES_MESSAGE
+    error = error or separation_error(chosen)
+    if error:
+        target = f"ab_user:{editing}" if editing is not None else f"new:{normalise_text(form.username.data or '')}"
+        record("user.roles_refused", target, after={"roles": chosen, "reason": error})
+        db.session.commit()
+        raise ValidationError(error)
 
 
 def check_role_organisation(form, field):
@@ -123,7 +142,7 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         "phone": [Optional(), valid_phone],
         # FAB's own roles_or_groups_required looks up a "groups" field this form
         # does not have (a 500 when no role is chosen).
-        "roles": [roles_required, check_role_organisation],
+        "roles": [roles_required, separate_duties, check_role_organisation],
     }
 
     @action("resetmfa", "重置动态验证码", "确定清除该账号绑定的身份验证器吗？下次登录时需重新绑定。", "fa-mobile-alt",
@@ -212,6 +231,14 @@ def _int_or_404(value) -> int:
     if not (value or "").isascii() or not (value or "").isdigit() or int(value) > 2**31 - 1:
         abort(404)
     return int(value)
+
+
+class GroupView(UserGroupModelView):
+    """FAB's groups are not used here: listed only, and they give no roles
+    (SecurityManager.get_user_roles), so no group can join roles that 三员分立
+    keeps apart."""
+
+    base_permissions = ["can_list", "can_show"]
 
 
 class RoleView(RoleModelView):

@@ -11,19 +11,20 @@ import string
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from flask import current_app, has_request_context, request, session
-from sqlalchemy import event, func, select, update
+from flask import current_app, g, has_request_context, request, session
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.sessions import end_user_sessions
 from app.platform.audit import record
 from app.platform.extensions import db
-from app.platform.kvstore import kv
+from app.platform.kvstore import STORE_ERRORS, kv
 from app.platform.sms import queue_sms
 from models import Account
 from models.user import applicant_username
 from models.identity import mask_id_number, normalise_login
+from permissions.roles import OWN_ROLES_MESSAGE, separation_error
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,49 @@ def _passwords_are_hashed(session: Session, flush_context, instances) -> None:
     for obj in [*session.new, *session.dirty]:
         if isinstance(obj, Account) and not is_password_hash(obj.password):
             raise ValueError("password must be stored hashed")
+
+
+@event.listens_for(Session, "before_flush")
+def _roles_stay_apart(session: Session, flush_context, instances) -> None:
+    """三员分立 on every path that gives roles (pages, commands, scripts): the
+    separated roles never meet on one account, and a signed-in person never
+    changes their own roles. The pages refuse first with a message; this
+    refuses the flush whatever else tries."""
+    for obj in [*session.new, *session.dirty]:
+        if not isinstance(obj, Account) or not inspect(obj).attrs.roles.history.has_changes():
+            continue
+        error = separation_error(r.name for r in obj.roles)
+        if error:
+            raise ValueError(error)
+        actor = getattr(g, "user", None) if has_request_context() else None
+        if obj.id is not None and getattr(actor, "is_authenticated", False) and getattr(actor, "id", None) == obj.id:
+            raise ValueError(OWN_ROLES_MESSAGE)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_access_changes(session: Session, flush_context) -> None:
+    """An account whose roles changed, or that was deactivated, signs in
+    again: every session of it, web and API, ends when the change commits."""
+    for obj in session.dirty:
+        if isinstance(obj, Account) and obj.id is not None:
+            state = inspect(obj)
+            if state.attrs.roles.history.has_changes() or \
+                    (state.attrs.active.history.has_changes() and not obj.active):
+                session.info.setdefault("end_sessions_of", set()).add(obj.id)
+
+
+@event.listens_for(Session, "after_commit")
+def _end_sessions_after_access_changes(session: Session) -> None:
+    for user_id in session.info.pop("end_sessions_of", ()):
+        try:
+            end_user_sessions(user_id)
+        except STORE_ERRORS:
+            log.warning("Session store unreachable; sessions of account %s not ended", user_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_access_changes(session: Session) -> None:
+    session.info.pop("end_sessions_of", None)
 
 
 def find_by_login(login: str) -> Account | None:

@@ -4,7 +4,13 @@ recovery codes; or, where MFA_SMS is on, a code sent by SMS to the phone on
 the account (for staff without an authenticator app). Which roles must use a
 second factor is a setting (MFA_REQUIRED_ROLES); the form login and the JSON
 login both ask for it (the JSON login takes TOTP only: it has no second step
-to send an SMS in)."""
+to send an SMS in).
+
+A new authenticator is bound only by someone who has given the account's
+existing factor: an account that can verify by SMS passes that code first,
+in the same pending login; one bound already needs an administrator's reset.
+Only an account with no factor at all (new, or reset, without a phone to
+use) binds one with the password alone."""
 from __future__ import annotations
 
 import io
@@ -14,6 +20,7 @@ import time
 
 import pyotp
 from flask import current_app
+from sqlalchemy import update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import sms_codes
@@ -43,6 +50,12 @@ def sms_possible(user: Account) -> bool:
 def can_verify(user: Account) -> bool:
     """Has a second factor to give now: an authenticator, or SMS to a phone."""
     return enrolled(user) or sms_possible(user)
+
+
+def may_enroll(user: Account, factor_passed: bool = False) -> bool:
+    """Whether a new authenticator may be bound now: never over a bound one,
+    and not without the SMS code when the account can receive one."""
+    return not enrolled(user) and (factor_passed or not sms_possible(user))
 
 
 def send_sms_code(user: Account) -> str | None:
@@ -78,9 +91,13 @@ def _totp_ok(user: Account, secret: str, code: str) -> bool:
     return False
 
 
-def enroll(user: Account, secret: str, code: str) -> list[str] | None:
-    """Bind the authenticator when `code` proves it works; the recovery codes
-    (shown once) or None."""
+def enroll(user: Account, secret: str, code: str, factor_passed: bool = False) -> list[str] | None:
+    """Bind the authenticator when `code` proves it works and the account may
+    bind one (`may_enroll`); the recovery codes (shown once) or None."""
+    if not may_enroll(user, factor_passed):
+        record("mfa.enroll_refused", f"ab_user:{user.id}", actor=user)
+        db.session.commit()
+        return None
     code = (code or "").strip().replace(" ", "")
     if not (code.isascii() and code.isdigit() and _totp_ok(user, secret, code)):
         record("mfa.enroll_failed", f"ab_user:{user.id}", actor=user)
@@ -88,8 +105,17 @@ def enroll(user: Account, secret: str, code: str) -> list[str] | None:
         return None
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
     method = current_app.config["FAB_PASSWORD_HASH_METHOD"]
-    user.mfa_secret = secret
-    user.mfa_recovery = json.dumps([generate_password_hash(c, method=method) for c in codes])
+    recovery = json.dumps([generate_password_hash(c, method=method) for c in codes])
+    # Only over an empty slot, checked by the database: of two bindings at once, one wins.
+    bound = db.session.execute(
+        update(Account).where(Account.id == user.id, Account.mfa_secret.is_(None))
+        .values(mfa_secret=secret, mfa_recovery=recovery).execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not bound:
+        db.session.rollback()
+        record("mfa.enroll_refused", f"ab_user:{user.id}", actor=user)
+        db.session.commit()
+        return None
     record("mfa.enroll", f"ab_user:{user.id}", actor=user)
     db.session.commit()
     return codes

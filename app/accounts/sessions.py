@@ -12,17 +12,24 @@ derived from that id with the secret key, so the login form works without
 anything written. A session is stored on its first real write (the captcha
 answer, 已阅读协议, a flash message, signing in); an anonymous one lives
 `SESSION_ANONYMOUS_MINUTES`, a signed-in one `SESSION_IDLE_MINUTES`.
+
+A token login of the API opens an API session under the same limits (idle
+and absolute) and the same owner index: every token it issues names it, so
+ending an account's sessions (password change or reset, a role change,
+deactivation) or the API's logout ends its tokens too.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import time
 
 import logging
 
+from flask import current_app
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
@@ -196,3 +203,48 @@ def end_user_sessions(user_id: int, keep_sid: str | None = None) -> None:
     """End every session of an account, except `keep_sid` when given."""
     keep = _key(keep_sid) if keep_sid else None
     kv().delete_owned(f"user:{user_id}", prefix=PREFIX, keep=keep)
+
+
+# API sessions: under PREFIX, so that end_user_sessions ends them with the rest.
+API_PREFIX = PREFIX + "api:"
+
+
+def _api_key(sid: str) -> str:
+    return API_PREFIX + hashlib.sha256(sid.encode()).hexdigest()
+
+
+def open_api_session(user_id: int) -> str:
+    """A new API session for a token login; its id goes into every token."""
+    sid = secrets.token_urlsafe(32)
+    now = time.time()
+    kv().set(_api_key(sid), json.dumps({"uid": user_id, "created": now, "seen": now}),
+             current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600, owner=f"user:{user_id}")
+    return sid
+
+
+def api_session_alive(sid: str | None, user_id: int) -> bool:
+    """Whether a token's API session still lives: not ended, used within
+    SESSION_IDLE_MINUTES, younger than SESSION_ABSOLUTE_HOURS — the web
+    session's limits. A use marks it seen (at most once a minute), by a
+    compare-and-set, so a session ended meanwhile is not brought back."""
+    if not isinstance(sid, str) or not sid:
+        return False
+    key = _api_key(sid)
+    raw = kv().get(key)
+    if raw is None:
+        return False
+    data = json.loads(raw)
+    now = time.time()
+    cfg = current_app.config
+    if data.get("uid") != user_id or now - data["created"] >= cfg["SESSION_ABSOLUTE_HOURS"] * 3600 \
+            or now - data["seen"] > cfg["SESSION_IDLE_MINUTES"] * 60:
+        kv().delete(key)
+        return False
+    if now - data["seen"] > 60:
+        kv().replace_if(key, raw, json.dumps(dict(data, seen=now)))
+    return True
+
+
+def end_api_session(sid: str | None) -> None:
+    if isinstance(sid, str) and sid:
+        kv().delete(_api_key(sid))

@@ -170,3 +170,20 @@ def test_inactive_account_cannot_log_in(app, client):
         db.session.commit()
     response = login(client, "baili_hr")
     assert response.status_code == 400 and "账号或密码错误" in page_text(response)
+
+
+def test_json_login_keeps_the_documented_limit_per_address(app, client, monkeypatch):
+    """AUTH_RATE_LIMIT (20 per minute) per address on the JSON login, counted in
+    the shared store: a 21st try from one address answers 429 in Chinese
+    whichever accounts it names; another address is not stopped by it."""
+    from config import Config
+
+    assert Config.AUTH_RATE_LIMIT == "20 per minute"
+    monkeypatch.setitem(app.config, "AUTH_RATE_LIMIT", "20 per day")  # a fixed window cannot roll over mid-test
+    answers = [client.post("/api/v1/security/login", json={"username": f"nobody{i}", "password": "wrong1234"})
+               for i in range(22)]
+    assert [a.status_code for a in answers] == [401] * 20 + [429, 429]
+    assert answers[-1].json["message"] == "操作过于频繁，请稍后再试"
+    other = client.post("/api/v1/security/login", json={"username": "nobody", "password": "wrong1234"},
+                        environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 401

@@ -96,9 +96,28 @@ def test_pending_second_step_expires(app, client, mfa_for_office, monkeypatch):
 
 
 def test_production_requires_it_for_staff():
+    """Every role but the applicant's signs in with a second factor in
+    production, the experts who vote included; development keeps the demo's
+    direct sign-in."""
+    from config import DevelopmentConfig, ProductionConfig
+    from permissions.roles import ADMIN_ROLE, APPLICANT_ROLE, PUBLIC_ROLE, ROLE_PERMISSIONS
+
+    required = set(ProductionConfig.MFA_REQUIRED_ROLES.split(","))
+    assert required == {ADMIN_ROLE, *ROLE_PERMISSIONS} - {APPLICANT_ROLE, PUBLIC_ROLE}
+    assert "评审专家" in required and DevelopmentConfig.MFA_REQUIRED_ROLES == ""
+
+
+def test_an_expert_gives_the_sms_code_with_the_production_roles(app, client, monkeypatch):
     from config import ProductionConfig
 
-    assert "管理员" in ProductionConfig.MFA_REQUIRED_ROLES and "申报人" not in ProductionConfig.MFA_REQUIRED_ROLES
+    monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", ProductionConfig.MFA_REQUIRED_ROLES)
+    with app.app_context():
+        phone = db.session.scalar(select(Account).where(Account.username == "zj_wanglei")).phone
+    assert login(client, "zj_wanglei").headers["Location"].endswith("/mfa/verify")
+    assert client.get("/").status_code == 302
+    send_sms(client)
+    assert post_code(client, "/mfa/verify", last_code(app, phone)).status_code == 302
+    assert client.get("/").status_code == 200
 
 
 def test_administrator_resets_a_lost_authenticator(app, client, mfa_for_office, monkeypatch):
@@ -196,3 +215,103 @@ def test_an_enrolled_person_who_lost_the_phone_app_may_use_sms(app, client, mfa_
     send_sms(other)
     assert post_code(other, "/mfa/verify", last_code(app, ZCB_PHONE)).status_code == 302
     assert other.get("/").status_code == 200
+
+
+# -- no step of the second factor out of order --
+
+def stored_secret(app, username="zcb"):
+    with app.app_context():
+        return db.session.scalar(select(Account).where(Account.username == username)).mfa_secret
+
+
+def try_to_bind_an_own_authenticator(client):
+    """What an attacker with the password only does: open the enrolment page
+    and bind an authenticator of their own."""
+    page = client.get("/mfa/enroll")
+    found = re.search(r'id="mfa-secret">([A-Z2-7]+)<', page_text(page))
+    code = pyotp.TOTP(found.group(1)).now() if found else pyotp.TOTP(pyotp.random_base32()).now()
+    token = csrf_token(client, "/mfa/verify")
+    return page, client.post("/mfa/enroll", data={"code": code, "csrf_token": token})
+
+
+def test_a_phone_on_record_is_the_factor_to_pass_before_binding_an_authenticator(app, client, mfa_by_sms):
+    assert login(client, "zcb").headers["Location"].endswith("/mfa/verify")
+    opened, posted = try_to_bind_an_own_authenticator(client)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/mfa/verify")
+    assert "mfa-secret" not in page_text(opened)
+    assert posted.status_code == 302 and posted.headers["Location"].endswith("/mfa/verify")
+    assert client.get("/").status_code == 302                          # not signed in
+    assert stored_secret(app) is None                                  # nothing bound
+    assert "请先完成短信验证" in page_text(client.get("/mfa/verify"))
+    assert audit_actions(app).count("mfa.enroll_refused") == 2
+
+    # In order: the SMS code of this same login first, then the binding.
+    send_sms(client)
+    done = post_code(client, "/mfa/verify", last_code(app, ZCB_PHONE))
+    assert done.status_code == 302 and done.headers["Location"].endswith("/mfa/enroll")
+    assert client.get("/").status_code == 302                          # binding comes before signing in
+    html = page_text(client.get("/mfa/enroll"))
+    secret = re.search(r'id="mfa-secret">([A-Z2-7]+)<', html).group(1)
+    bound = post_code(client, "/mfa/enroll", pyotp.TOTP(secret).now())
+    assert bound.status_code == 200 and len(re.findall(r"<li><code>", page_text(bound))) == 10
+    assert client.get("/").status_code == 200 and stored_secret(app) == secret
+
+    # Bound now: a later login cannot bind another one (an administrator's reset first).
+    other = app.test_client()
+    login(other, "zcb")
+    opened, posted = try_to_bind_an_own_authenticator(other)
+    assert opened.headers["Location"].endswith("/mfa/verify") and posted.headers["Location"].endswith("/mfa/verify")
+    assert other.get("/").status_code == 302 and stored_secret(app) == secret
+
+
+def test_the_sms_code_counts_for_its_own_login_only(app, client, mfa_by_sms):
+    """Passing the SMS step lets this pending login bind; a new login starts
+    from the password again."""
+    login(client, "zcb")
+    client.get("/mfa/verify?enrol=1")
+    send_sms(client)
+    assert post_code(client, "/mfa/verify", last_code(app, ZCB_PHONE)).headers["Location"].endswith("/mfa/enroll")
+    login(client, "zcb")                                               # a new password step in the same browser
+    opened, posted = try_to_bind_an_own_authenticator(client)
+    assert opened.headers["Location"].endswith("/mfa/verify") and posted.headers["Location"].endswith("/mfa/verify")
+    assert client.get("/").status_code == 302 and stored_secret(app) is None
+
+
+def test_after_the_sms_code_binding_may_be_left_for_later(app, client, mfa_by_sms):
+    login(client, "zcb")
+    page = page_text(client.get("/mfa/verify"))
+    assert 'href="/mfa/verify?enrol=1"' in page
+    assert "验证通过后绑定身份验证器" in page_text(client.get("/mfa/verify?enrol=1"))
+    send_sms(client)
+    assert post_code(client, "/mfa/verify", last_code(app, ZCB_PHONE)).headers["Location"].endswith("/mfa/enroll")
+    assert "暂不绑定" in page_text(client.get("/mfa/enroll"))
+    skipped = client.get("/mfa/verify")
+    assert skipped.status_code == 302 and client.get("/").status_code == 200
+    assert stored_secret(app) is None
+
+
+def test_an_account_without_any_factor_binds_at_its_first_login(app, client, mfa_for_office):
+    """No phone usable (or SMS off) and no authenticator: the first login binds
+    one — the state a new account or an administrator's reset leaves."""
+    assert login(client, "zcb").headers["Location"].endswith("/mfa/enroll")
+    html = page_text(client.get("/mfa/enroll"))
+    secret = re.search(r'id="mfa-secret">([A-Z2-7]+)<', html).group(1)
+    assert post_code(client, "/mfa/enroll", pyotp.TOTP(secret).now()).status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_binding_refuses_an_account_that_has_a_factor(app, mfa_by_sms):
+    """The rule lives in the capability, not only in the page."""
+    from app.accounts import mfa
+
+    with app.test_request_context():
+        user = db.session.scalar(select(Account).where(Account.username == "zcb"))
+        secret = mfa.new_secret()
+        assert mfa.enroll(user, secret, pyotp.TOTP(secret).now()) is None
+        assert mfa.enroll(user, secret, pyotp.TOTP(secret).now(), factor_passed=True) is not None
+        db.session.expire_all()
+        user = db.session.scalar(select(Account).where(Account.username == "zcb"))
+        again = mfa.new_secret()
+        assert mfa.enroll(user, again, pyotp.TOTP(again).now(), factor_passed=True) is None
+        db.session.expire_all()
+        assert db.session.scalar(select(Account).where(Account.username == "zcb")).mfa_secret == secret

@@ -101,3 +101,17 @@ def test_an_anonymous_read_asks_the_store_once(workers, monkeypatch):
     asked.clear()
     assert client.get("/login/").status_code == 200            # the cookie now carries an id
     assert asked.count("ping") == 0 and sum(key.startswith("session:") for key in asked) == 1
+
+
+def test_api_sessions_are_shared_and_end_everywhere(workers):
+    a, b = workers
+    tokens = a.test_client().post("/api/v1/security/login",
+                                  json={"username": "baili_hr", "password": "Demo2026", "refresh": True}).json
+    access = {"Authorization": f"Bearer {tokens['access_token']}"}
+    refresh = {"Authorization": f"Bearer {tokens['refresh_token']}"}
+    cb = b.test_client()
+    assert cb.get("/api/v1/declarations/", headers=access).status_code == 200
+    assert cb.post("/api/v1/security/refresh", headers=refresh).status_code == 200
+    assert cb.post("/api/v1/security/logout", headers=access).status_code == 200
+    assert a.test_client().get("/api/v1/declarations/", headers=access).status_code == 401
+    assert a.test_client().post("/api/v1/security/refresh", headers=refresh).status_code == 401
