@@ -135,8 +135,9 @@ def _call(db, name, args, kwargs):
     db.engine.dispose(close=False)
     # Each job in its own contexts, as a web request: its own `g` (per-request caches such as
     # the dictionaries' version) and database session, removed when the context ends;
-    # templates and url_for work.
-    with current_app.app_context(), current_app.test_request_context("/"):
+    # templates and url_for work, on the public address (never http://localhost).
+    with current_app.app_context(), \
+            current_app.test_request_context("/", base_url=current_app.config["PUBLIC_BASE_URL"] + "/"):
         return TASKS[name](*args, **kwargs)
 
 
