@@ -28,7 +28,7 @@ from app.platform.audit import record
 from app.insight.time_limits import waiting_marks
 from app.platform.extensions import db
 from app.platform.storage import storage
-from app.platform.web import is_local_path
+from app.platform.web import safe_redirect
 from app.review.history import history, latest_changes
 from app.review.lists import (
     PAGE_SIZE,
@@ -100,8 +100,7 @@ class ReviewView(BaseView):
         """Name or ID number search, kept in the session: never in a URL."""
         _reviewers_only()
         session["review_search"] = normalise_text(request.form.get("q"))[:30]
-        back = request.form.get("back")
-        return redirect(back if is_local_path(back) else url_for(".index"))
+        return safe_redirect(request.form.get("back"), url_for(".index"))
 
     @expose("/<int:declaration_id>")
     @has_access
@@ -149,7 +148,7 @@ class ReviewView(BaseView):
         ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
         if not ids:
             flash("请先勾选申报", "warning")
-            return redirect(request.referrer or url_for(".index"))
+            return safe_redirect(request.referrer, url_for(".index"))
         done, failed = 0, []
         for declaration_id in ids:
             declaration = visible_declaration(g.user, declaration_id)
@@ -165,7 +164,7 @@ class ReviewView(BaseView):
         flash(f"已{_label(action)}{done}条", "success" if done else "warning")
         if failed:
             flash("未处理：" + "；".join(failed), "danger")
-        return redirect(request.referrer or url_for(".index"))
+        return safe_redirect(request.referrer, url_for(".index"))
 
     @expose("/export")
     @has_access
@@ -193,7 +192,7 @@ class ReviewView(BaseView):
         ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 10]
         if not ids:
             flash("请先勾选申报", "warning")
-            return redirect(request.referrer or url_for(".index"))
+            return safe_redirect(request.referrer, url_for(".index"))
         job = start_batch_print(g.user, ids)
         return redirect(url_for(".export_job", job_id=job.id))
 

@@ -134,9 +134,10 @@ def stays_on_site(target: str | None) -> bool:
     host, `//host`, `/\\host`, `javascript:` or a control character."""
     if not target or _has_control(target) or target != target.strip():
         return False
-    parts = urlsplit(target.replace("\\", "/"))
+    normalised = target.replace("\\", "/")     # browsers read a backslash as a slash
+    parts = urlsplit(normalised)
     if not parts.scheme and not parts.netloc:
-        return True
+        return not normalised.startswith("//")   # `///host` is a host too
     return parts.scheme in ("http", "https") and bool(parts.netloc) and _own_host(parts.netloc)
 
 
@@ -235,7 +236,7 @@ def handle_expired_form(exc):
 
 def _form_page() -> str:
     """The page the form was on (same site only), to return to after signing in."""
-    return local_url(request.referrer, local_url(request.path))
+    return local_url(request.referrer) if request.referrer else local_url(request.path)
 
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,32}$")
