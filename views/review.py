@@ -46,7 +46,14 @@ from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer
 from app.platform.jobs import TRACKED_TASKS, recover_stale, start_tracked
-from reports.exports import MIMETYPES, export_now, sees_full_identifiers, start_batch_print, start_job
+from reports.exports import (
+    MIMETYPES,
+    BatchRefused,
+    export_now,
+    sees_full_identifiers,
+    start_batch_print,
+    start_job,
+)
 from views.base import mark_saved, visible_or_404
 from reports.workbooks import write_rows
 
@@ -193,7 +200,11 @@ class ReviewView(BaseView):
         if not ids:
             flash("请先勾选申报", "warning")
             return safe_redirect(request.referrer, url_for(".index"))
-        job = start_batch_print(g.user, ids)
+        try:
+            job = start_batch_print(g.user, ids)
+        except BatchRefused as exc:
+            flash(str(exc), "warning")
+            return safe_redirect(request.referrer, url_for(".index"))
         return redirect(url_for(".export_job", job_id=job.id))
 
     @expose("/export/<int:job_id>")
