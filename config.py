@@ -231,6 +231,16 @@ class Config:
     STORAGE_ORPHAN_GRACE_HOURS = env_int("STORAGE_ORPHAN_GRACE_HOURS", 24)
     LOG_FORMAT = env_str("LOG_FORMAT", "text")                # "json": one JSON object per line
 
+    # The system's public address (scheme, host, optional path prefix). Every absolute link — the
+    # QR code on a printout or certificate, a link in an SMS — is built from it, in a web request
+    # and on the job worker alike, never from a request's Host header. Production must set it.
+    PUBLIC_BASE_URL: str | None = env_str("PUBLIC_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 5000)}")
+    # Host names accepted beside PUBLIC_BASE_URL's (comma-separated, e.g. an intranet name). With
+    # REFUSE_UNKNOWN_HOSTS (production) a request for any other Host answers 400; /healthz and
+    # /readyz answer whatever the Host, for the load balancer's probes of each instance.
+    EXTRA_ALLOWED_HOSTS = env_str("EXTRA_ALLOWED_HOSTS", "")
+    REFUSE_UNKNOWN_HOSTS = env_bool("REFUSE_UNKNOWN_HOSTS", False)
+
     # The committee's evaluation (#12, W9–W14): 同意 needed as a share of the experts present, the
     # quorum as a share of a group's experts, the working days of 公示, objections per IP.
     REVIEW_PASS_THRESHOLD = env_str("REVIEW_PASS_THRESHOLD", "2/3")
@@ -265,6 +275,8 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL")     # no default: create_app refuses to start without it
+    REFUSE_UNKNOWN_HOSTS = True
     # Database errors never carry their parameters (IDs, hashes) into logs.
     SQLALCHEMY_ENGINE_OPTIONS = {**Config.SQLALCHEMY_ENGINE_OPTIONS, "hide_parameters": True}
 

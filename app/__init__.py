@@ -81,7 +81,11 @@ def _finish_config(app: Flask) -> None:
         if production:
             raise RuntimeError("FIELD_ENCRYPTION_KEYS and FIELD_HMAC_KEY must be set when ENV=production")
         app.config["FIELD_ENCRYPTION_KEYS"], app.config["FIELD_HMAC_KEY"] = development_field_keys()
+    from app.platform.web import public_base_url
     from app.review.meetings import check_review_shares
+
+    # Absolute links (QR codes, SMS) come from this address only; production has no default.
+    app.config["PUBLIC_BASE_URL"] = public_base_url(app.config)
     from models.protected import FieldCipher
 
     check_review_shares(app.config)
@@ -113,6 +117,8 @@ def _install_request_hooks(app: Flask) -> None:
         handle_http_error,
         handle_unexpected_error,
         install_link_cache,
+        keep_redirects_local,
+        refuse_unknown_host,
         reject_out_of_range_numbers,
         request_id,
         store_unavailable,
@@ -148,6 +154,8 @@ def _install_request_hooks(app: Flask) -> None:
 
     # First of all hooks: before the CSRF check, which needs the session.
     app.before_request_funcs.setdefault(None, []).insert(0, session_store_down)
+    # Before that even: a Host this system does not answer to (production).
+    app.before_request_funcs[None].insert(0, refuse_unknown_host)
 
     @app.before_request
     def assign_request_id():
@@ -177,6 +185,7 @@ def _install_request_hooks(app: Flask) -> None:
     def favicon():
         return app.send_static_file("favicon.ico")
 
+    app.after_request(keep_redirects_local)
     app.after_request(add_security_headers)
     app.after_request(add_request_id)
     for error in STORE_ERRORS[:1]:   # the store's own errors (redis.RedisError) anywhere in a request

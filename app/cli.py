@@ -96,8 +96,9 @@ def register_commands(app) -> None:
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     @click.option("--no-schedule", is_flag=True, help="Do not enqueue the periodic tasks from this worker.")
-    @click.option("--lanes", default="print,main", show_default=True,
-                  help="The queues to serve, first first (print: printouts a person waits for).")
+    @click.option("--lanes", default="print,main,bulk", show_default=True,
+                  help="The queues to serve, first first (print: printouts a person waits for; "
+                       "main: SMS and the rest; bulk: batch printouts).")
     def worker_command(burst, no_schedule, lanes):
         """Process the job queue (RQ on REDIS_URL); also enqueues periodic tasks."""
         from app.platform.jobs import LANES, queue_url, run_worker
@@ -108,7 +109,7 @@ def register_commands(app) -> None:
 
         if not queue_url():
             raise click.ClickException("没有配置 REDIS_URL（或 JOB_REDIS_URL），任务在 Web 进程内直接执行，无需 worker")
-        if "print" in chosen:
+        if {"print", "bulk"} & set(chosen):
             from reports.pdf import PdfError, warm_up
             try:
                 warm_up()

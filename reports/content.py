@@ -7,10 +7,9 @@ import io
 import math
 from dataclasses import dataclass, field
 
-from flask import url_for
-
 from app.declaration.data import DeclarationData, lookups
 from app.platform.storage import StorageMissing, storage
+from app.platform.web import public_url
 from app.review.history import history
 from app.review.pledge import latest_confirmation
 from app.review.workflow import STATUS_LABELS
@@ -186,7 +185,8 @@ def print_size(jpeg: bytes) -> bytes:
 
 
 def verify_url(certificate_no: str) -> str:
-    return url_for("VerifyView.index", no=certificate_no, _external=True)
+    """The certificate check the QR code opens: on the public address, whoever renders it."""
+    return public_url("VerifyView.index", no=certificate_no)
 
 
 def qr_uri(text: str) -> str:

@@ -23,7 +23,7 @@ from models import Account, Declaration, ExportJob
 from permissions.roles import FULL_IDENTIFIER_ROLES
 from permissions.scopes import visible_declarations
 from reports.content import print_context
-from reports.pdf import render_pdf
+from reports.pdf import TOO_MANY, kept_or_rendered, most_in_one_go, within_print_limit
 from reports.workbooks import write_rows
 
 log = logging.getLogger(__name__)
@@ -45,13 +45,23 @@ def start_job(user, criteria: dict, total: int) -> ExportJob:
     return jobs.start_tracked(EXPORT_TASK, user.id, "export", json.dumps(criteria, ensure_ascii=False), total)
 
 
+class BatchRefused(Exception):
+    """The batch is not started; the message says why."""
+
+
 def start_batch_print(user, declaration_ids: list[int]) -> ExportJob:
     """评审表 PDFs of these declarations in one zip (e.g. a committee's meeting).
-    Only those the user may see are printed; the check is made again when the
-    job runs, so a later change of scope is honoured."""
+    Only those the user may see are printed, each once however often it was
+    ticked; the check is made again when the job runs, so a later change of
+    scope is honoured. Each declaration counts against the person's print
+    limit, as if printed alone."""
     ids = sorted({int(i) for i in declaration_ids})
     visible = db.session.scalars(select(Declaration.id).where(Declaration.id.in_(ids),
                                                               visible_declarations(user))).all()
+    if len(visible) > most_in_one_go():
+        raise BatchRefused(f"一次最多批量打印{most_in_one_go()}份申报，请分批打印")
+    if visible and not within_print_limit(user.id, len(visible)):
+        raise BatchRefused(TOO_MANY)
     return jobs.start_tracked(PRINT_TASK, user.id, "printout", json.dumps({"ids": sorted(visible)}), len(visible))
 
 
@@ -65,7 +75,8 @@ def run_export(job_id: int, attempt: int) -> None:
     _run_tracked(job_id, attempt, make)
 
 
-@jobs.task(PRINT_TASK)
+# Batches take the bulk lane: never ahead of SMS codes (main) or of a printout a person waits for (print).
+@jobs.task(PRINT_TASK, lane="bulk")
 def run_batch_print(job_id: int, attempt: int) -> None:
     def make(job, user, criteria):
         buf = io.BytesIO()
@@ -76,7 +87,7 @@ def run_batch_print(job_id: int, attempt: int) -> None:
                 context = print_context(declaration)
                 if context is not None:
                     zf.writestr(f"{declaration.id:06d}_{context['h']['name']}_评审表.pdf",
-                                render_pdf("reports/review_form.html", **context))
+                                kept_or_rendered(declaration.id, "reports/review_form.html", **context))
                 jobs.heartbeat(job_id, attempt, n)
         return buf.getvalue(), "zip", "评审表"
     _run_tracked(job_id, attempt, make)

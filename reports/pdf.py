@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from flask import abort, current_app, render_template
+from limits import parse_many
 
 from app.platform import jobs
 from app.platform.kvstore import kv
@@ -61,14 +62,35 @@ def refuse_when_busy(user_id: int) -> None:
         abort(429, description=TOO_MANY if state == "limit" else BUSY)
 
 
-def printout(declaration_id: int, user_id: int, template: str, **context) -> bytes:
-    """The PDF of one declaration's printout: the kept one when the page is
+def within_print_limit(user_id: int, count: int = 1) -> bool:
+    """Count `count` renders against the person's PRINT_RATE_LIMIT (a batch
+    counts each of its declarations); past it, their next printout requests
+    are refused before any work for a while."""
+    if allow("print", f"user:{user_id}", current_app.config["PRINT_RATE_LIMIT"], cost=count):
+        return True
+    kv().set(f"print-lock:{user_id}", "limit", LIMIT_PAUSE_SECONDS)    # refused cheaply for a while
+    return False
+
+
+def most_in_one_go() -> int:
+    """The largest number of printouts PRINT_RATE_LIMIT allows at once (its smallest window)."""
+    return min(item.amount for item in parse_many(current_app.config["PRINT_RATE_LIMIT"]))
+
+
+def _version(owner: int | str, template: str, html: str, font: Path) -> tuple[str, str]:
+    """The storage key of this version of a printout, and the pointer to its owner's kept one."""
+    digest = hashlib.sha256(f"{template}\0{font}\0{html}".encode()).hexdigest()[:40]
+    return f"pdf{owner}-{digest}.pdf", f"printout:{owner}:{template}"
+
+
+def printout(owner: int | str, user_id: int, template: str, **context) -> bytes:
+    """The PDF of one printout (a declaration's, by its id; another
+    document's by a name such as "m12"): the kept one when the page is
     unchanged, else rendered by the job worker (within the person's limits)
     and kept."""
     font = font_path()
     html = render_template(template, font_url=str(font), for_pdf=True, **context)
-    digest = hashlib.sha256(f"{template}\0{font}\0{html}".encode()).hexdigest()[:40]
-    key = f"pdf{declaration_id}-{digest}.pdf"
+    key, pointer = _version(owner, template, html, font)
     kept = _kept(key)
     if kept is not None:
         return kept
@@ -77,12 +99,33 @@ def printout(declaration_id: int, user_id: int, template: str, **context) -> byt
         if not kv().add(lock, "1", RENDER_LOCK_SECONDS):
             kv().delete(f"print-pending:{key}")
             abort(429, description=BUSY)
-        if not allow("print", f"user:{user_id}", current_app.config["PRINT_RATE_LIMIT"]):
-            kv().set(lock, "limit", LIMIT_PAUSE_SECONDS)    # refused cheaply for a while
+        if not within_print_limit(user_id):
             kv().delete(f"print-pending:{key}")
             abort(429, description=TOO_MANY)
-        jobs.enqueue(RENDER_TASK, html, key, f"printout:{declaration_id}:{template}", lock)
+        jobs.enqueue(RENDER_TASK, html, key, pointer, lock)
     return _wait_for(key)
+
+
+def kept_or_rendered(owner: int | str, template: str, **context) -> bytes:
+    """The same printout for work already on the job worker (a batch): the
+    kept version when unchanged, else rendered here and kept."""
+    font = font_path()
+    html = render_template(template, font_url=str(font), for_pdf=True, **context)
+    key, pointer = _version(owner, template, html, font)
+    kept = _kept(key)
+    if kept is None:
+        kept = _render(html, font)
+        _keep(kept, key, pointer)
+    return kept
+
+
+def _keep(pdf: bytes, key: str, pointer: str) -> None:
+    """Keep this version and drop the file of the previous one."""
+    storage().save(key, pdf)
+    previous = kv().get(pointer)
+    kv().set(pointer, key, KEPT_SECONDS)
+    if previous and previous != key:
+        storage().delete(previous)
 
 
 def _kept(key: str) -> bytes | None:
@@ -120,11 +163,7 @@ def render_printout(html: str, key: str, pointer: str, lock: str) -> None:
     so a failed job is kept only a minute."""
     state = "failed"
     try:
-        storage().save(key, _render(html, font_path()))
-        previous = kv().get(pointer)
-        kv().set(pointer, key, KEPT_SECONDS)
-        if previous and previous != key:
-            storage().delete(previous)  # the previous version's file
+        _keep(_render(html, font_path()), key, pointer)
         state = "ok"
     finally:
         kv().set(f"print-done:{key}", state, RENDER_LOCK_SECONDS)
@@ -133,8 +172,8 @@ def render_printout(html: str, key: str, pointer: str, lock: str) -> None:
 
 
 def render_pdf(template: str, **context) -> bytes:
-    """A PDF rendered now, not kept: documents that are not one declaration's
-    printout (certificate, 表决结果) and the batch job (which runs off the web workers)."""
+    """A PDF rendered now, not kept. A person's request asks printout()
+    instead (kept by version, counted, rendered on the job worker)."""
     font = font_path()
     return _render(render_template(template, font_url=str(font), for_pdf=True, **context), font)
 

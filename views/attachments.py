@@ -1,13 +1,12 @@
 """Serving an attachment to whoever may see its declaration (the applicant,
 and the reviewers within their scope): never from static/, always with a
 safe type, no caching, and the original name only in the header."""
-from urllib.parse import quote
-
-from flask import Response, abort, g, request
+from flask import abort, g, request
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.platform.extensions import db
+from app.platform.files import file_response
 from app.platform.storage import StorageMissing, storage
 from models import Attachment, Declaration
 from permissions.scopes import visible_attachments
@@ -27,15 +26,8 @@ class AttachmentView(BaseView):
     @has_access
     def file(self, attachment_id):
         attachment = visible_attachment(attachment_id)
-        disposition = "attachment" if request.args.get("download") else "inline"
-        name = attachment.original_name.rsplit(".", 1)[0] + ".jpg"
         try:
             data = storage().read(attachment.storage_key)
         except StorageMissing:
             abort(404, description="附件文件缺失，请申报人重新上传")
-        response = Response(data, mimetype="image/jpeg")
-        response.headers["Content-Disposition"] = f"{disposition}; filename=\"attachment.jpg\"; " \
-                                                  f"filename*=UTF-8''{quote(name)}"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return file_response(data, attachment.original_name, inline=not request.args.get("download"))

@@ -34,7 +34,7 @@ from app.review.publicity import candidates, publicity_end, publish
 from app.review.voting import close_vote
 from models import ExpertDraw, Meeting, Organisation, ReviewOpinion, TitleSeries
 from permissions.roles import COMMITTEE_ROLE
-from reports.pdf import render_pdf
+from reports.pdf import printout, refuse_when_busy
 
 
 def _committee_only():
@@ -229,6 +229,8 @@ class MeetingView(BaseView):
     @expose("/<int:meeting_id>/results.pdf")
     @has_access
     def results_pdf(self, meeting_id):
+        refuse_when_busy(g.user.id)
         context = self._results(meeting_id)
-        return send_file(io.BytesIO(render_pdf("reports/vote_results.html", **context)), mimetype="application/pdf",
+        data = printout(f"m{meeting_id}", g.user.id, "reports/vote_results.html", **context)
+        return send_file(io.BytesIO(data), mimetype="application/pdf",
                          as_attachment=True, download_name=f"表决结果_{context['meeting'].name}.pdf")

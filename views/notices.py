@@ -3,9 +3,7 @@ home pages list those published today; anyone reads a published one and
 its policy file. 帮助: the FAQ administrators edit in 后台管理 → 协议与文本."""
 from __future__ import annotations
 
-import io
-
-from flask import abort, g, request, send_file
+from flask import abort, g, request
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_wtf.file import FileField
@@ -14,7 +12,6 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.declaration.data import lookups
 from app.insight.notices import (
-    FILE_TYPES,
     applicant_series,
     current_announcements,
     file_error,
@@ -22,7 +19,8 @@ from app.insight.notices import (
     store_file,
 )
 from app.platform.extensions import db
-from app.platform.storage import storage
+from app.platform.files import file_response
+from app.platform.storage import StorageMissing, storage
 from models import Announcement, SiteText
 from permissions.roles import OFFICE_ROLE
 from views.base import ChineseFormsMixin
@@ -119,12 +117,11 @@ class NoticeView(BaseView):
         notice = _readable_or_404(notice_id)
         if not notice.attachment_key:
             abort(404)
-        suffix = notice.attachment_key[-4:]
-        response = send_file(io.BytesIO(storage().read(notice.attachment_key)), as_attachment=True,
-                             download_name=notice.attachment_name or f"附件{suffix}",
-                             mimetype=FILE_TYPES.get(suffix, "application/octet-stream"))
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        try:
+            data = storage().read(notice.attachment_key)
+        except StorageMissing:
+            abort(404, description="附件文件缺失，请联系职称办")
+        return file_response(data, notice.attachment_name)
 
     @expose("/help")
     def help(self):

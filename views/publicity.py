@@ -32,7 +32,7 @@ from models import Account, Certificate, Declaration, Holiday, Meeting, Objectio
 from models.identity import mask_id_number
 from permissions.roles import OFFICE_ROLE
 from reports.content import qr_uri, verify_url
-from reports.pdf import render_pdf
+from reports.pdf import printout, refuse_when_busy
 
 
 class PublicityView(BaseView):
@@ -185,7 +185,9 @@ class CertificateView(BaseView):
     @expose("/<int:declaration_id>.pdf")
     @has_access
     def pdf(self, declaration_id):
+        # as every printout: kept by version, rendered on the job worker, counted against the person's limit
+        refuse_when_busy(g.user.id)
         context = self._context(declaration_id)
-        data = render_pdf("reports/certificate.html", **context)
+        data = printout(declaration_id, g.user.id, "reports/certificate.html", **context)
         return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                          download_name=f"电子职称证书_{context['c']['number']}.pdf")

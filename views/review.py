@@ -28,7 +28,7 @@ from app.platform.audit import record
 from app.insight.time_limits import waiting_marks
 from app.platform.extensions import db
 from app.platform.storage import storage
-from app.platform.web import is_local_path
+from app.platform.web import safe_redirect
 from app.review.history import history, latest_changes
 from app.review.lists import (
     PAGE_SIZE,
@@ -46,7 +46,14 @@ from models.identity import mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer
 from app.platform.jobs import TRACKED_TASKS, recover_stale, start_tracked
-from reports.exports import MIMETYPES, export_now, sees_full_identifiers, start_batch_print, start_job
+from reports.exports import (
+    MIMETYPES,
+    BatchRefused,
+    export_now,
+    sees_full_identifiers,
+    start_batch_print,
+    start_job,
+)
 from views.base import mark_saved, visible_or_404
 from reports.workbooks import write_rows
 
@@ -100,8 +107,7 @@ class ReviewView(BaseView):
         """Name or ID number search, kept in the session: never in a URL."""
         _reviewers_only()
         session["review_search"] = normalise_text(request.form.get("q"))[:30]
-        back = request.form.get("back")
-        return redirect(back if is_local_path(back) else url_for(".index"))
+        return safe_redirect(request.form.get("back"), url_for(".index"))
 
     @expose("/<int:declaration_id>")
     @has_access
@@ -149,7 +155,7 @@ class ReviewView(BaseView):
         ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
         if not ids:
             flash("请先勾选申报", "warning")
-            return redirect(request.referrer or url_for(".index"))
+            return safe_redirect(request.referrer, url_for(".index"))
         done, failed = 0, []
         for declaration_id in ids:
             declaration = visible_declaration(g.user, declaration_id)
@@ -165,7 +171,7 @@ class ReviewView(BaseView):
         flash(f"已{_label(action)}{done}条", "success" if done else "warning")
         if failed:
             flash("未处理：" + "；".join(failed), "danger")
-        return redirect(request.referrer or url_for(".index"))
+        return safe_redirect(request.referrer, url_for(".index"))
 
     @expose("/export")
     @has_access
@@ -193,8 +199,12 @@ class ReviewView(BaseView):
         ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 10]
         if not ids:
             flash("请先勾选申报", "warning")
-            return redirect(request.referrer or url_for(".index"))
-        job = start_batch_print(g.user, ids)
+            return safe_redirect(request.referrer, url_for(".index"))
+        try:
+            job = start_batch_print(g.user, ids)
+        except BatchRefused as exc:
+            flash(str(exc), "warning")
+            return safe_redirect(request.referrer, url_for(".index"))
         return redirect(url_for(".export_job", job_id=job.id))
 
     @expose("/export/<int:job_id>")

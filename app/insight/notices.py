@@ -5,13 +5,11 @@ import uuid
 from datetime import date
 
 from app.declaration.data import DeclarationData, dictionaries, find_declaration
+from app.platform.files import detected_kind, download_name
 from app.platform.storage import storage
 from models import Announcement
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-#: what a policy file may be, decided by its first bytes (never by its name)
-FILE_KINDS = {b"%PDF-": ".pdf", b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
-FILE_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
 
 
 def is_published(announcement, today: date | None = None) -> bool:
@@ -33,26 +31,24 @@ def current_announcements(series: str | None = None, everyone_only: bool = False
     return shown[:limit]
 
 
-def file_suffix(data: bytes) -> str | None:
-    return next((suffix for magic, suffix in FILE_KINDS.items() if data.startswith(magic)), None)
-
-
 def file_error(data: bytes) -> str | None:
     if not data:
         return "附件为空文件"
     if len(data) > MAX_FILE_BYTES:
         return "附件不能超过10MB"
-    if file_suffix(data) is None:
+    # what a policy file is, is decided by its first bytes (never by its name)
+    if detected_kind(data) is None:
         return "附件只能是PDF、JPG或PNG文件"
     return None
 
 
 def store_file(announcement: Announcement, data: bytes, original_name: str) -> None:
     """Keep the policy file under a server-made name (call file_error first)."""
-    key = uuid.uuid4().hex + file_suffix(data)
+    suffix = detected_kind(data)[0]
+    key = uuid.uuid4().hex + suffix
     storage().save(key, data)
     announcement.attachment_key = key
-    announcement.attachment_name = (original_name or "附件").replace("/", "_").replace("\\", "_")[-100:]
+    announcement.attachment_name = download_name(original_name, suffix)
 
 
 def applicant_series(account_id: int) -> str | None:

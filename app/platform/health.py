@@ -51,9 +51,10 @@ def _queue():
         return {"note": "in-process (no queue configured)"}
     from rq import Worker
 
-    q, printing = queue(), queue("print")
+    q, printing, bulk = queue(), queue("print"), queue("bulk")
     return {"waiting": q.count, "workers": Worker.count(queue=q), "failed": q.failed_job_registry.count,
-            "print_waiting": printing.count, "print_workers": Worker.count(queue=printing)}
+            "print_waiting": printing.count, "print_workers": Worker.count(queue=printing),
+            "bulk_waiting": bulk.count, "bulk_workers": Worker.count(queue=bulk)}
 
 
 CHECKS = {"database": _database, "redis": _redis, "storage": _storage, "queue": _queue}

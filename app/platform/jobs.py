@@ -9,9 +9,12 @@ its failure is logged rather than raised — the same contract as the queue:
 `enqueue` never fails a request because the task failed.
 
 Tasks a person waits for at the screen (a printout) go to their own queue,
-LANES["print"], which every worker takes first and a worker started with
+the "print" lane, which every worker takes first and a worker started with
 `--lanes print` takes alone: they never wait behind a long export, and the
 number of such workers bounds the CPU rendering can take from the web.
+Batch printouts take the "bulk" lane, served last: however many are queued,
+an SMS code or a notification ("main") never waits behind them, and a
+worker started with `--lanes main` serves SMS alone.
 
 Work a person waits for (exports, batch printouts) is *tracked*: an
 `ExportJob` row holds its state, progress and a heartbeat, so any instance
@@ -39,8 +42,9 @@ PERIODIC: dict[str, timedelta] = {}
 RETRIES: dict[str, int] = {}
 FAILURE_TTL: dict[str, int] = {}
 LANE_OF: dict[str, str] = {}
-#: the queues a worker serves, first first: printouts, then everything else
-LANES = ("print", "main")
+#: the queues a worker serves, first first: printouts, then everything else (SMS codes among
+#: them), then batches of printouts
+LANES = ("print", "main", "bulk")
 
 INTERRUPTED = "任务因服务中断未能完成，请重新开始"
 FAILED = "任务失败，请重新开始"
@@ -76,7 +80,7 @@ def queue_url() -> str | None:
 
 
 def queue(lane: str = "main", connection=None):
-    """The RQ queue of a lane (JOB_QUEUE, or JOB_QUEUE-print), on a connection
+    """The RQ queue of a lane (JOB_QUEUE, or JOB_QUEUE-<lane>), on a connection
     with short timeouts (a dead Redis must not stall a web worker)."""
     from rq import Queue
 
@@ -135,8 +139,9 @@ def _call(db, name, args, kwargs):
     db.engine.dispose(close=False)
     # Each job in its own contexts, as a web request: its own `g` (per-request caches such as
     # the dictionaries' version) and database session, removed when the context ends;
-    # templates and url_for work.
-    with current_app.app_context(), current_app.test_request_context("/"):
+    # templates and url_for work, on the public address (never http://localhost).
+    with current_app.app_context(), \
+            current_app.test_request_context("/", base_url=current_app.config["PUBLIC_BASE_URL"] + "/"):
         return TASKS[name](*args, **kwargs)
 
 

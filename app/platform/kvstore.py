@@ -81,20 +81,20 @@ class DatabaseStore:
         except IntegrityError:
             return False
 
-    def incr(self, key: str, ttl: int) -> int:
-        """Add one to a counter (created at 1 with `ttl`); the new value.
-        One `UPDATE … SET value = value + 1 … RETURNING` statement, so
+    def incr(self, key: str, ttl: int, by: int = 1) -> int:
+        """Add `by` to a counter (created at `by` with `ttl`); the new value.
+        One `UPDATE … SET value = value + by … RETURNING` statement, so
         parallel callers each get their own count and none is lost."""
         c = self.table.c
         for _ in range(5):
             self._run(delete(self.table).where(c.key == key, c.expires_at <= time.time()))
             try:
-                self._run(insert(self.table).values(key=key, value="1", expires_at=time.time() + ttl))
-                return 1
+                self._run(insert(self.table).values(key=key, value=str(by), expires_at=time.time() + ttl))
+                return by
             except IntegrityError:
                 pass
             stmt = (update(self.table).where(self._live(key))
-                    .values(value=cast(cast(c.value, Integer) + 1, String)).returning(c.value))
+                    .values(value=cast(cast(c.value, Integer) + by, String)).returning(c.value))
             with self._engine().begin() as conn:
                 value = conn.execute(stmt).scalar()
             if value is not None:
@@ -135,7 +135,8 @@ _CAS_REPLACE = (
 )
 
 
-_INCR = "local n = redis.call('incr', KEYS[1]) if n == 1 then redis.call('expire', KEYS[1], ARGV[1]) end return n"
+_INCR = ("local n = redis.call('incrby', KEYS[1], ARGV[2]) "
+         "if n == tonumber(ARGV[2]) then redis.call('expire', KEYS[1], ARGV[1]) end return n")
 
 
 class RedisStore:
@@ -163,8 +164,8 @@ class RedisStore:
     def add(self, key, value, ttl):
         return bool(self.r.set(self._k(key), value, ex=ttl, nx=True))
 
-    def incr(self, key, ttl):
-        return int(self._incr(keys=[self._k(key)], args=[int(ttl)]))
+    def incr(self, key, ttl, by=1):
+        return int(self._incr(keys=[self._k(key)], args=[int(ttl), int(by)]))
 
     def delete(self, key):
         self.r.delete(self._k(key))

@@ -28,9 +28,10 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def allow(scope: str, key: str, limits: str) -> bool:
-    """Count one hit against each of `limits` ("5 per minute;20 per day");
-    False once any of them is exhausted. Fixed windows, one atomic counter each."""
+def allow(scope: str, key: str, limits: str, cost: int = 1) -> bool:
+    """Count `cost` hits (one by default) against each of `limits` ("5 per
+    minute;20 per day"); False once any of them is exhausted. Fixed windows,
+    one atomic counter each."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return True
     # Keys may be phones or ID numbers: store a digest, never the value.
@@ -40,9 +41,9 @@ def allow(scope: str, key: str, limits: str) -> bool:
         for item in parse_many(limits):
             window = item.get_expiry()
             slot = int(time.time() // window)
-            count = kv().incr(f"rl:{digest}:{item.amount}/{window}:{slot}", window + 1)
+            count = kv().incr(f"rl:{digest}:{item.amount}/{window}:{slot}", window + 1, by=cost)
             ok = ok and count <= item.amount
         return ok
     except STORE_ERRORS:
         log.warning("Rate-limit storage unreachable; counting in this process")
-        return all(_fallback.hit(item, scope, digest) for item in parse_many(limits))
+        return all(_fallback.hit(item, scope, digest, cost=cost) for item in parse_many(limits))

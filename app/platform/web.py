@@ -9,11 +9,12 @@ import re
 import secrets
 import uuid
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import abort, current_app, g, has_request_context, render_template, request, session
+from flask import abort, current_app, g, has_request_context, redirect, render_template, request, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
+from werkzeug.sansio.utils import host_is_trusted
 
 from models.identity import mask_text
 
@@ -64,7 +65,112 @@ def is_local_path(target: str | None) -> bool:
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False
     parts = urlsplit(target.replace("\\", "/"))
-    return not parts.scheme and not parts.netloc and not any(ord(c) < 32 for c in target)
+    return not parts.scheme and not parts.netloc and not _has_control(target)
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+# --- the public address: absolute links, accepted hosts, redirects ----------
+
+def public_base_url(config) -> str:
+    """PUBLIC_BASE_URL checked and without its trailing slash; a clear error
+    when it is missing (production) or is not an http(s) address."""
+    value = (config.get("PUBLIC_BASE_URL") or "").strip()
+    if not value:
+        raise RuntimeError("PUBLIC_BASE_URL must be set when ENV=production: the address people open the system "
+                           "at, e.g. https://zc.example.gov.cn (QR codes and links are built from it)")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or _has_control(value):
+        raise RuntimeError(f"PUBLIC_BASE_URL must be an http(s) address such as https://zc.example.gov.cn, "
+                           f"not {value!r}")
+    return value.rstrip("/")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link to one of this system's pages, made from
+    PUBLIC_BASE_URL only: the same in a web request (whatever its Host
+    header says) and on the job worker (which has no request)."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def allowed_hosts(config) -> list[str]:
+    """The host names this system answers to: PUBLIC_BASE_URL's and EXTRA_ALLOWED_HOSTS."""
+    extra = [h.strip().lower() for h in (config.get("EXTRA_ALLOWED_HOSTS") or "").split(",") if h.strip()]
+    return [urlsplit(config["PUBLIC_BASE_URL"]).hostname.lower(), *extra]
+
+
+#: the load balancer probes each instance by its own address: these answer whatever the Host
+HOST_CHECK_EXEMPT = {"healthz", "readyz"}
+UNKNOWN_HOST = "访问地址不正确，请使用本系统的正式网址访问"
+
+
+def refuse_unknown_host():
+    """With REFUSE_UNKNOWN_HOSTS (production), a request whose Host is not
+    one of allowed_hosts() answers 400: nothing this system builds or
+    redirects to may follow a Host that someone else chose."""
+    if not current_app.config.get("REFUSE_UNKNOWN_HOSTS") or request.endpoint in HOST_CHECK_EXEMPT:
+        return None
+    if not host_is_trusted(request.host.lower(), allowed_hosts(current_app.config)):
+        log.warning("Refused a request for the unknown host %r", request.host[:100])
+        abort(400, description=UNKNOWN_HOST)
+    return None
+
+
+def _own_host(netloc: str) -> bool:
+    netloc = netloc.lower()
+    if has_request_context() and netloc == request.host.lower():
+        return True
+    return host_is_trusted(netloc, allowed_hosts(current_app.config)) if "@" not in netloc else False
+
+
+def stays_on_site(target: str | None) -> bool:
+    """A redirect target that opens a page of this site: a path (absolute or
+    relative) or an http(s) link to this site's own host — never another
+    host, `//host`, `/\\host`, `javascript:` or a control character."""
+    if not target or _has_control(target) or target != target.strip():
+        return False
+    normalised = target.replace("\\", "/")     # browsers read a backslash as a slash
+    parts = urlsplit(normalised)
+    if not parts.scheme and not parts.netloc:
+        return not normalised.startswith("//")   # `///host` is a host too
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and _own_host(parts.netloc)
+
+
+def local_url(target: str | None, fallback: str = "/") -> str:
+    """Where to send someone who asked for `target` (a `next=`, a Referer, a
+    form's `back`): its path on this site when it stays on this site, else
+    `fallback`."""
+    if is_local_path(target):
+        return target
+    if target and stays_on_site(target):
+        parts = urlsplit(target.replace("\\", "/"))
+        if parts.scheme:
+            path = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+            if is_local_path(path):
+                return path
+    return fallback
+
+
+def safe_redirect(target: str | None, fallback: str = "/"):
+    """A redirect to `target` when it stays on this site, else to `fallback`
+    (which the caller builds with url_for)."""
+    return redirect(local_url(target, fallback))
+
+
+def keep_redirects_local(response):
+    """Every redirect the application answers — its own, Flask-AppBuilder's,
+    Flask-Admin's — leaves only for a page of this site; any other target
+    becomes the home page."""
+    location = response.headers.get("Location") if 300 <= response.status_code < 400 else None
+    if location is not None and not stays_on_site(location):
+        log.warning("Redirect to %r replaced by the home page", location[:200])
+        response.headers["Location"] = "/"
+    return response
 
 
 def csp_nonce() -> str:
@@ -130,13 +236,7 @@ def handle_expired_form(exc):
 
 def _form_page() -> str:
     """The page the form was on (same site only), to return to after signing in."""
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc and referrer.netloc != request.host:
-        return "/"
-    path = referrer.path or request.path
-    if not path.startswith("/") or path.startswith("//"):
-        return "/"
-    return path + (f"?{referrer.query}" if referrer.query else "")
+    return local_url(request.referrer) if request.referrer else local_url(request.path)
 
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,32}$")
@@ -287,13 +387,18 @@ def install_link_cache(app) -> None:
     18 to static files; a reviewer's list one per row, per sort column, per
     page). A link depends only on its endpoint, its values and where the
     application is mounted, so templates build each one once per worker and
-    look it up afterwards. Links with options (`_external`, `_anchor` …),
-    relative endpoints, values that cannot be a key and long links are built
-    each time."""
+    look it up afterwards. Links with options (`_anchor` …), relative
+    endpoints, values that cannot be a key and long links are built each time.
+    Pages link within the site only: `_external` and `_scheme` are dropped
+    (a template that passes `**request.args` would otherwise let a query
+    string make a link absolute, to the Host it came with, or javascript:);
+    absolute links come from public_url()."""
     build = app.url_for
     built: dict[tuple, str] = {}
 
     def url_for(endpoint: str, **values) -> str:
+        values.pop("_external", None)
+        values.pop("_scheme", None)
         if app.url_default_functions or endpoint.startswith(".") or not has_request_context():
             return build(endpoint, **values)
         try:

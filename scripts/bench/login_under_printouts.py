@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))   # first: its run.py, not the app's
 
 from run import UA, children, free_port  # noqa: E402
-from seed import FIELD_KEYS  # noqa: E402
+from seed import FIELD_KEYS, PUBLIC_ADDRESS  # noqa: E402
 
 APPLICANT = "120101199003070013"      # the demo applicant (`flask demo`)
 PASSWORD = "Demo2026"                 # nosec B105 - the documented demo password
@@ -153,7 +153,8 @@ def main():
     env = dict(os.environ, ENV="production", SECRET_KEY="bench-" + "k" * 40, DATABASE_URL=args.database,
                REDIS_URL=args.redis, RATE_LIMIT_LOGIN="100000 per minute", RATE_LIMIT_LOGIN_PER_IP="1000000 per hour",
                AUTH_RATE_LIMIT="100000 per minute", GUNICORN_WORKERS=str(args.workers), GUNICORN_ACCESSLOG="",
-               PYTHONDONTWRITEBYTECODE="1", JOB_QUEUE="zc-bench-print", **FIELD_KEYS)
+               PYTHONDONTWRITEBYTECODE="1", JOB_QUEUE="zc-bench-print", **FIELD_KEYS,
+               **PUBLIC_ADDRESS)
     env.pop("CAPTCHA_FIXED_CODE", None)
     os.environ.update(env)
     from app import create_app

@@ -172,9 +172,10 @@ def measure(server, url, dbname, names, weights, info, seconds, connections, flo
 def bench_env(url: str, redis_url: str) -> dict:
     """Production settings against the benchmark database and Redis database."""
     sys.path.insert(0, str(BENCH))
-    from seed import FIELD_KEYS, UPLOADS
+    from seed import FIELD_KEYS, PUBLIC_ADDRESS, UPLOADS
 
     env = dict(os.environ, ENV="production", SECRET_KEY="bench-" + "k" * 40, DATABASE_URL=url, **FIELD_KEYS,
+               **PUBLIC_ADDRESS,
                REDIS_URL=redis_url, RATELIMIT_ENABLED="0", PYTHONDONTWRITEBYTECODE="1", UPLOAD_DIR=str(UPLOADS))
     env.pop("CAPTCHA_FIXED_CODE", None)
     return env

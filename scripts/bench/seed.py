@@ -40,6 +40,8 @@ TEXT = "天津市工程技术研究与开发中心的专业技术人员从事机
 # The benchmark's own keys for encrypted identifiers (run.py starts the app with them too).
 FIELD_KEYS = {"FIELD_ENCRYPTION_KEYS": "YmVuY2gtZmllbGQta2V5LWlkcy1hbmQtcGhvbmVzISE=",
               "FIELD_HMAC_KEY": "bench-hmac-key-for-identifiers"}
+# … and its public address (production refuses to start without one, and answers no other host).
+PUBLIC_ADDRESS = {"PUBLIC_BASE_URL": "http://127.0.0.1", "EXTRA_ALLOWED_HOSTS": "localhost"}
 
 
 _cipher = None

@@ -28,6 +28,7 @@ def free_port() -> int:
 def prepared(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("slow")
     env = dict(os.environ, ENV="production", SECRET_KEY="k" * 48, INSTANCE_DIR=str(tmp),
+               PUBLIC_BASE_URL="http://127.0.0.1",  # production refuses to start without it
                FIELD_ENCRYPTION_KEYS="3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", FIELD_HMAC_KEY="h" * 32,
                DATABASE_URL=f"sqlite:///{tmp / 'app.db'}", FLASK_APP="run.py", GUNICORN_ACCESSLOG="")
     for name in ("CAPTCHA_FIXED_CODE", "REDIS_URL", "JOB_REDIS_URL"):

@@ -23,6 +23,7 @@ def free_port() -> int:
 @pytest.mark.skipif(not (BIN / "gunicorn").exists(), reason="gunicorn is not installed")
 def test_three_workers_on_a_fresh_database(tmp_path):
     env = dict(os.environ, ENV="production", SECRET_KEY="k" * 48, INSTANCE_DIR=str(tmp_path),
+               PUBLIC_BASE_URL="http://127.0.0.1",  # production refuses to start without it
                DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.db'}", FLASK_APP="run.py",
                # production refuses to start without the keys of encrypted identifiers (#10 item 6)
                FIELD_ENCRYPTION_KEYS="3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", FIELD_HMAC_KEY="h" * 32)
