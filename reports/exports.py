@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.platform import jobs
+from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.storage import storage
 from app.review.lists import export_query  # the list's own conditions
@@ -52,6 +53,8 @@ def start_batch_print(user, declaration_ids: list[int]) -> ExportJob:
     ids = sorted({int(i) for i in declaration_ids})
     visible = db.session.scalars(select(Declaration.id).where(Declaration.id.in_(ids),
                                                               visible_declarations(user))).all()
+    # committed with the job's row
+    record("export.print_batch", "declaration", actor=user, after={"declarations": sorted(visible)})
     return jobs.start_tracked(PRINT_TASK, user.id, "printout", json.dumps({"ids": sorted(visible)}), len(visible))
 
 

@@ -224,6 +224,7 @@ class ReviewView(BaseView):
         if job.kind == "import":   # its upload is gone: the file is chosen again
             return redirect(url_for(".defence"))
         task = TRACKED_TASKS[job.kind]
+        record("export.again", f"export_job:{job.id}", after={"kind": job.kind})   # committed with the new job
         again = start_tracked(task, g.user.id, job.kind, job.criteria, job.total)
         return redirect(url_for(".export_job", job_id=again.id))
 

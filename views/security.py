@@ -11,7 +11,15 @@ from models import Account
 from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
 from views.permission_lists import PermissionModelView, PermissionViewModelView, ViewMenuModelView
-from views.users import ResetMyPasswordView, ResetPasswordView, RoleView, UserInfoEditView, UserView
+from views.users import (
+    RegisterUserModelView,
+    ResetMyPasswordView,
+    ResetPasswordView,
+    RoleView,
+    UserGroupModelView,
+    UserInfoEditView,
+    UserView,
+)
 
 # Built once: building the eager-load options cost more than running the query.
 _ACCOUNT_BY_ID = select(Account).options(joinedload(Account.roles), joinedload(Account.groups),
@@ -25,6 +33,8 @@ class SecurityManager(FabSecurityManager):
     registeruserdbview = RegisterView
     userdbmodelview = UserView
     rolemodelview = RoleView
+    groupmodelview = UserGroupModelView
+    registerusermodelview = RegisterUserModelView
     permissionmodelview = PermissionModelView
     viewmenumodelview = ViewMenuModelView
     permissionviewmodelview = PermissionViewModelView
