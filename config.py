@@ -206,6 +206,14 @@ class Config:
     PRINT_WAIT_SECONDS = env_int("PRINT_WAIT_SECONDS", 30)
     # Larger list exports run as a background job with a progress bar.
     EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", 10_000)
+    # Excel imports (app/platform/xlsx_reader.py): what a file may hold; a sheet's stated
+    # size is never trusted. Above IMPORT_BACKGROUND_ROWS rows the import runs on the job worker.
+    IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+    IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+    IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
+    IMPORT_MAX_PART_BYTES = env_int("IMPORT_MAX_PART_BYTES", 8 * 1024 * 1024)   # one XML part, uncompressed
+    IMPORT_MAX_ZIP_ENTRIES = env_int("IMPORT_MAX_ZIP_ENTRIES", 1000)
+    IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 1000)
 
     # Platform (#11): job queue, storage, Redis timeouts, health.
     # The queue is RQ on JOB_REDIS_URL (default REDIS_URL); without either,

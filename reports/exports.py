@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.platform import jobs
+from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.storage import storage
 from app.review.lists import export_query  # the list's own conditions
@@ -62,6 +63,8 @@ def start_batch_print(user, declaration_ids: list[int]) -> ExportJob:
         raise BatchRefused(f"一次最多批量打印{most_in_one_go()}份申报，请分批打印")
     if visible and not within_print_limit(user.id, len(visible)):
         raise BatchRefused(TOO_MANY)
+    # committed with the job's row
+    record("export.print_batch", "declaration", actor=user, after={"declarations": sorted(visible)})
     return jobs.start_tracked(PRINT_TASK, user.id, "printout", json.dumps({"ids": sorted(visible)}), len(visible))
 
 
@@ -72,7 +75,7 @@ def run_export(job_id: int, attempt: int) -> None:
                                   .execution_options(yield_per=2000))
         return write_rows(list_rows_for_export(rows, sees_full_identifiers(user)), "申报列表",
                           on_progress=lambda n: jobs.heartbeat(job_id, attempt, n)), "xlsx", "申报列表"
-    _run_tracked(job_id, attempt, make)
+    run_tracked(job_id, attempt, make)
 
 
 # Batches take the bulk lane: never ahead of SMS codes (main) or of a printout a person waits for (print).
@@ -90,23 +93,28 @@ def run_batch_print(job_id: int, attempt: int) -> None:
                                 kept_or_rendered(declaration.id, "reports/review_form.html", **context))
                 jobs.heartbeat(job_id, attempt, n)
         return buf.getvalue(), "zip", "评审表"
-    _run_tracked(job_id, attempt, make)
+    run_tracked(job_id, attempt, make)
 
 
-def _run_tracked(job_id: int, attempt: int, make) -> None:
+def run_tracked(job_id: int, attempt: int, make) -> None:
+    """Run `make(job, user, criteria)` → (data, suffix, title[, note]) as the
+    tracked job: the file (none when data is None) into the storage, the row
+    done; `note` is a line the job's page shows beside the result."""
     job = jobs.claim(job_id, attempt)
     if job is None:
         return  # done, failed, or superseded by a later attempt
     key = None
     try:
         user = db.session.get(Account, job.account_id)
-        data, suffix, title = make(job, user, json.loads(job.criteria))
-        key = f"{uuid.uuid4().hex}.{suffix}"
-        storage().save(key, data)
+        data, suffix, title, *note = make(job, user, json.loads(job.criteria))
+        values = {"status": "done", "done": job.total, "error": note[0] if note else None}
+        if data is not None:
+            key = f"{uuid.uuid4().hex}.{suffix}"
+            storage().save(key, data)
+            values.update(storage_key=key, filename=f"{title}_{datetime.now():%Y%m%d%H%M}.{suffix}")
         # The row names the file only after the file is whole; a lost race
         # (superseded attempt) removes it again.
-        if not jobs.finish(job_id, attempt, status="done", done=job.total, storage_key=key, error=None,
-                           filename=f"{title}_{datetime.now():%Y%m%d%H%M}.{suffix}"):
+        if not jobs.finish(job_id, attempt, **values) and key:
             storage().delete(key)
     except jobs.Superseded:
         log.info("Job %s attempt %s was superseded", job_id, attempt)

@@ -99,6 +99,7 @@ WIPE = [
     "DELETE FROM ab_user_group",
     "DELETE FROM ab_group_role",
     "DELETE FROM ab_group",
+    "DELETE FROM ab_register_user",
     "DELETE FROM ab_api_key",
     "UPDATE ab_user SET created_by_fk = NULL, changed_by_fk = NULL",
     "DELETE FROM ab_user",

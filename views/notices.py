@@ -23,7 +23,7 @@ from app.platform.files import file_response
 from app.platform.storage import StorageMissing, storage
 from models import Announcement, SiteText
 from permissions.roles import OFFICE_ROLE
-from views.base import ChineseFormsMixin
+from views.base import AuditedMixin, ChineseFormsMixin
 
 
 def _series_choices():
@@ -54,8 +54,9 @@ def _save_upload(item: Announcement) -> None:
     item.series = item.series or None
 
 
-class AnnouncementView(ChineseFormsMixin, ModelView):
-    """The title office's 通知公告 list: publish, change, withdraw."""
+class AnnouncementView(AuditedMixin, ChineseFormsMixin, ModelView):
+    """The title office's 通知公告 list: publish, change, withdraw (each an audit row)."""
+    audit_name = "announcement"
     datamodel = SQLAInterface(Announcement)
     route_base = "/notices/manage"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
@@ -88,6 +89,11 @@ class AnnouncementView(ChineseFormsMixin, ModelView):
         "publish_on": [DataRequired("请选择发布日期")],
         "unpublish_on": [ends_after_start],
     }
+
+    def _audit_state(self, item) -> dict:
+        return {"title": item.title, "series": item.series, "publish_on": item.publish_on,
+                "unpublish_on": item.unpublish_on, "pinned": item.pinned, "attachment": item.attachment_name,
+                "body": (item.body or "")[:500]}
 
     def pre_add(self, item):
         item.author_id = g.user.id

@@ -39,7 +39,8 @@ from app.review.lists import (
     page_query,
     visible_declaration,
 )
-from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
+from app.platform.xlsx_reader import SheetRefused
+from app.review.sheets import DEFENCE_HEADERS
 from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
 from models.identity import mask_id_number, normalise_text
@@ -55,6 +56,7 @@ from reports.exports import (
     start_job,
 )
 from views.base import mark_saved, visible_or_404
+from reports.imports import Outcome, import_defence, result_of
 from reports.workbooks import write_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,7 +81,7 @@ class ReviewView(BaseView):
     # one permission, "can_review", for the whole work area
     method_permission_name = {name: "review" for name in (
         "index", "search", "show", "act", "bulk", "export", "export_job", "export_download", "defence",
-        "defence_template", "print_batch", "export_again")}
+        "defence_job", "defence_template", "print_batch", "export_again")}
 
     @expose("/")
     @has_access
@@ -218,6 +220,8 @@ class ReviewView(BaseView):
         if request.accept_mimetypes.best == "application/json":
             return jsonify(status=job.status, done=job.done, total=job.total, error=job.error,
                            url=url_for(".export_download", job_id=job.id) if job.status == "done" else None)
+        if job.kind == "import":
+            return redirect(url_for(".defence_job", job_id=job.id))
         return self.render_template("review/export_job.html", job=job)
 
     @expose("/export/<int:job_id>/again", methods=["POST"])
@@ -227,7 +231,10 @@ class ReviewView(BaseView):
         job = _own_job_or_404(job_id)
         if job.status != "failed":
             return redirect(url_for(".export_job", job_id=job.id))
+        if job.kind == "import":   # its upload is gone: the file is chosen again
+            return redirect(url_for(".defence"))
         task = TRACKED_TASKS[job.kind]
+        record("export.again", f"export_job:{job.id}", after={"kind": job.kind})   # committed with the new job
         again = start_tracked(task, g.user.id, job.kind, job.criteria, job.total)
         return redirect(url_for(".export_job", job_id=again.id))
 
@@ -235,7 +242,7 @@ class ReviewView(BaseView):
     @has_access
     def export_download(self, job_id):
         job = _own_job_or_404(job_id)
-        if job.status != "done":
+        if job.status != "done" or not job.storage_key:
             abort(404)
         return send_file(io.BytesIO(storage().read(job.storage_key)), as_attachment=True,
                          download_name=job.filename, mimetype=MIMETYPES[job.kind])
@@ -243,32 +250,59 @@ class ReviewView(BaseView):
     @expose("/defence", methods=["GET", "POST"])
     @has_access
     def defence(self):
-        """答辩安排 import (W6): all rows right, or nothing imported."""
-        if COMMITTEE_ROLE not in g.user.role_names:
-            abort(403)
-        errors, imported = [], None
+        """答辩安排 import (W6): all rows right, or nothing imported; a large
+        sheet is imported in the background (its page shows the progress)."""
+        _committee_only()
+        outcome, errors = Outcome(), []
         if request.method == "POST":
             upload = request.files.get("sheet")
             if upload is None or not upload.filename:
                 errors = ["请选择要导入的Excel文件"]
             else:
-                errors, imported = import_defence_sheet(upload.read(), g.user)
-            if imported is not None:
-                flash(f"已导入{imported}条答辩安排", "success")
-                return redirect(url_for(".defence"))
+                limit = current_app.config["IMPORT_MAX_BYTES"]
+                try:
+                    # one byte past the cap is enough to refuse; the rest is never read
+                    outcome = import_defence(g.user, upload.stream.read(limit + 1))
+                except SheetRefused as exc:
+                    db.session.rollback()
+                    errors = [str(exc)]
+                if outcome.job is not None:
+                    return redirect(url_for(".defence_job", job_id=outcome.job.id))
+                if outcome.imported is not None:
+                    flash(f"已导入{outcome.imported}条答辩安排", "success")
+                    return redirect(url_for(".defence"))
+                errors = errors or outcome.errors
+        return self._defence_page(errors, outcome), (400 if errors else 200)
+
+    @expose("/defence/job/<int:job_id>")
+    @has_access
+    def defence_job(self, job_id):
+        """A background import: its progress, then what it found."""
+        _committee_only()
+        _own_job_or_404(job_id)
+        recover_stale(job_id)
+        job = _own_job_or_404(job_id)
+        if job.kind != "import":
+            abort(404)
+        outcome = result_of(job)
+        return self._defence_page(outcome.errors, outcome, job=job)
+
+    def _defence_page(self, errors: list[str], outcome: Outcome, job=None):
         arranged = db.session.execute(
             select(DefenceArrangement, Declaration, Account)
             .join(Declaration, Declaration.id == DefenceArrangement.declaration_id)
             .join(Account, Account.id == Declaration.applicant_id)
             .where(Declaration.committee_id == g.user.org_id).order_by(DefenceArrangement.time)).all()
-        return self.render_template("review/defence.html", errors=errors, arranged=arranged, mask=mask_id_number), \
-            (400 if errors else 200)
+        cfg = current_app.config
+        return self.render_template(
+            "review/defence.html", errors=errors, outcome=outcome, job=job, arranged=arranged, mask=mask_id_number,
+            max_rows=cfg["IMPORT_MAX_ROWS"], background_rows=cfg["IMPORT_BACKGROUND_ROWS"],
+            max_mb=cfg["IMPORT_MAX_BYTES"] // (1024 * 1024))
 
     @expose("/defence/template.xlsx")
     @has_access
     def defence_template(self):
-        if COMMITTEE_ROLE not in g.user.role_names:
-            abort(403)
+        _committee_only()
         buf = write_rows([DEFENCE_HEADERS], "答辩安排")
         return send_file(io.BytesIO(buf), as_attachment=True, download_name="答辩安排导入模板.xlsx", mimetype=XLSX)
 
@@ -279,6 +313,11 @@ def _own_job_or_404(job_id: int) -> ExportJob:
     if job is None or job.account_id != g.user.id:
         abort(404)
     return job
+
+
+def _committee_only():
+    if COMMITTEE_ROLE not in g.user.role_names:
+        abort(403)
 
 
 def _reviewers_only():

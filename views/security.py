@@ -12,7 +12,15 @@ from models import Account
 from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
 from views.permission_lists import PermissionModelView, PermissionViewModelView, ViewMenuModelView
-from views.users import GroupView, ResetMyPasswordView, ResetPasswordView, RoleView, UserInfoEditView, UserView
+from views.users import (
+    GroupView,
+    RegisterUserModelView,
+    ResetMyPasswordView,
+    ResetPasswordView,
+    RoleView,
+    UserInfoEditView,
+    UserView,
+)
 
 # Built once: building the eager-load options cost more than running the query.
 _ACCOUNT_BY_ID = select(Account).options(joinedload(Account.roles), joinedload(Account.groups),
@@ -27,6 +35,7 @@ class SecurityManager(FabSecurityManager):
     userdbmodelview = UserView
     rolemodelview = RoleView
     groupmodelview = GroupView
+    registerusermodelview = RegisterUserModelView
     permissionmodelview = PermissionModelView
     viewmenumodelview = ViewMenuModelView
     permissionviewmodelview = PermissionViewModelView

@@ -120,6 +120,9 @@ def add_group(meeting: Meeting, *, name: str, series: str, major: str, size: int
         raise Refused("评审组专家人数须在3至25人之间")
     group = ReviewGroup(meeting=meeting, name=name, series=series, major=major, size=size)
     db.session.add(group)
+    db.session.flush()
+    record("meeting.add_group", f"group:{group.id}", after={"meeting": meeting.id, "name": name, "series": series,
+                                                           "major": major, "size": size})
     db.session.commit()
     return group
 
@@ -140,6 +143,7 @@ def put_into_group(group: ReviewGroup, declaration_ids: list[int]) -> int:
         raise Refused("只能将本评委会已接收、尚未分组的申报分入评审组" if wrong else "请先勾选申报")
     for declaration_id in declaration_ids:
         db.session.add(GroupDeclaration(group_id=group.id, declaration_id=declaration_id))
+    record("meeting.assign", f"group:{group.id}", after={"declarations": sorted(declaration_ids)})
     db.session.commit()
     return len(declaration_ids)
 
@@ -193,6 +197,8 @@ def set_present(group: ReviewGroup, present_ids: set[int]) -> None:
     _preparing(group.meeting)
     for member in group.members:
         member.present = member.expert_id in present_ids
+    record("meeting.presence", f"group:{group.id}",
+           after={"present": sorted(m.expert_id for m in group.members if m.present)})
     db.session.commit()
 
 
@@ -218,6 +224,7 @@ def open_meeting(meeting: Meeting) -> None:
             raise Refused(f"{group.name}应到{members}人，实到{present}人，未达到法定人数{need}人，不能开始")
     meeting.status = "open"
     meeting.opened_at = datetime.now()
+    record("meeting.open", f"meeting:{meeting.id}")
     db.session.commit()
 
 
@@ -306,4 +313,5 @@ def declare_conflict(user, declaration_id: int, reason: str) -> None:
     if voting_began(group.id):   # SQLite takes no row lock: holding the write lock now, look again
         db.session.rollback()
         raise Refused("本组已开始投票，不能再申明回避；如有利害关系，请立即告知评委会")
+    record("expert.conflict", f"declaration:{declaration_id}", after={"expert": expert.id})
     db.session.commit()

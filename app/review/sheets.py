@@ -1,14 +1,16 @@
 """Reviewers' files: the rows of the list export (P5) and the committee's
-答辩安排 import (W6), checked row by row and imported all or nothing."""
+答辩安排 import (W6), read within the import caps, checked row by row and
+imported all or nothing."""
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from sqlalchemy import select
 
 from app.declaration.data import lookups
+from app.platform.audit import record
 from app.platform.extensions import db
+from app.platform.xlsx_reader import read_table
 from app.review.workflow import STATUS_LABELS
 from models import Account, Declaration, DefenceArrangement
 from models.identity import InvalidIdNumber, mask_id_number, mask_phone, parse_id_number
@@ -33,28 +35,20 @@ def list_rows_for_export(rows, full_identifiers: bool = False):
                r.certificate_no or ""]
 
 
-def import_defence_sheet(raw: bytes, user) -> tuple[list[str], int | None]:
-    """Return (errors, None) when any row is wrong, or ([], number imported)."""
-    from openpyxl import load_workbook  # loaded on use, not by every web worker (#13: memory)
+def read_defence_sheet(raw: bytes) -> list[tuple[int, dict]]:
+    """The sheet's non-blank rows, only the template's columns, within the
+    import caps (app/platform/xlsx_reader.py). Raises SheetRefused."""
+    return list(read_table(raw, DEFENCE_HEADERS, DEFENCE_HEADERS[:3]))
 
-    try:
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a bad file)
-        return ["文件不是有效的Excel（.xlsx）文件，请使用导入模板"], None
-    sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    if not rows:
-        return ["表格是空的"], None
-    header = [str(c or "").strip() for c in rows[0]]
-    missing = [h for h in DEFENCE_HEADERS[:3] if h not in header]
-    if missing:
-        return [f"第1行缺少列：{'、'.join(missing)}（请使用导入模板）"], None
-    index = {h: header.index(h) for h in DEFENCE_HEADERS if h in header}
+
+def import_defence_rows(rows, user, on_progress=None) -> tuple[list[str], int | None]:
+    """Check every row; return (all errors, None) when any row is wrong, or
+    ([], number imported), imported in one transaction with its audit row."""
     errors, found, seen = [], [], set()
-    for number, row in enumerate(rows[1:], start=2):
-        values = {h: _text(row[i] if i < len(row) else None) for h, i in index.items()}
-        if not any(values.values()):
-            continue
+    for done, (number, raw_values) in enumerate(rows, 1):
+        if on_progress and done % 100 == 0:
+            on_progress(done)
+        values = {h: _text(v) for h, v in raw_values.items()}
         try:
             id_number = parse_id_number(values["身份证号"])["id_number"]
         except InvalidIdNumber as exc:
@@ -87,6 +81,7 @@ def import_defence_sheet(raw: bytes, user) -> tuple[list[str], int | None]:
         arrangement.group, arrangement.note = values.get("答辩分组", ""), values.get("备注", "")
         arrangement.imported_by, arrangement.imported_at = user.id, datetime.now()
         db.session.add(arrangement)
+    record("defence.import", f"organisation:{user.org_id}", actor=user, after={"rows": len(found)})
     db.session.commit()
     return [], len(found)
 

@@ -37,7 +37,9 @@
         var pct = job.total ? Math.floor(100 * job.done / job.total) : 0;
         bar.style.width = pct + "%";
         bar.textContent = job.done + "/" + job.total;
-        if (job.status === "done") {
+        if (job.status === "done" && status.hasAttribute("data-reload")) {
+          window.location.reload();  // an import: the page shows what it found
+        } else if (job.status === "done") {
           status.innerHTML = "";
           var link = document.createElement("a");
           link.className = "btn btn-primary"; link.id = "export-download"; link.href = job.url; link.textContent = status.getAttribute("data-label") || "下载";
