@@ -41,6 +41,7 @@ NOT_ADMINISTRATIVE = {
     "MfaView.verify": _OWN_ACCOUNT, "MfaView.sms": _OWN_ACCOUNT, "MfaView.enroll": _OWN_ACCOUNT,
     "RegisterView.agreement": _OWN_ACCOUNT, "RegisterView.form": _OWN_ACCOUNT, "RegisterView.sms": _OWN_ACCOUNT,
     "AccountView.password": _OWN_ACCOUNT, "SecurityApi.login": _OWN_ACCOUNT, "SecurityApi.refresh": _OWN_ACCOUNT,
+    "SecurityApi.logout": _OWN_ACCOUNT,
     "ResetMyPasswordView.this_form_get": "redirects to 修改密码; changes nothing",
     "ResetMyPasswordView.this_form_post": "redirects to 修改密码; changes nothing",
     "UserInfoEditView.this_form_get": "redirects to 修改密码; changes nothing",
@@ -492,39 +493,6 @@ def _reset_password(app, client):
     login(client, "admin")
     return "password.admin_reset", post(client, f"/resetpassword/form?pk={user_id(app, 'baili_hr')}", {
         "password": "Reset2026x", "conf_password": "Reset2026x"}, "/users/list/")
-
-
-def _group_form(app, **changes):
-    with app.app_context():
-        role = app.appbuilder.sm.find_role("单位审核").id
-    return {"name": "审核组", "label": "审核组", "description": "", "roles": role, **changes}
-
-
-def _new_group(app, client) -> int:
-    login(client, "admin")
-    assert post(client, "/groups/add", _group_form(app), "/groups/add")().status_code == 302
-    with app.app_context():
-        model = app.appbuilder.sm.group_model
-        return db.session.scalar(select(model.id).where(model.name == "审核组"))
-
-
-@case("UserGroupModelView.add")
-def _add_group(app, client):
-    login(client, "admin")
-    return "group.create", post(client, "/groups/add", _group_form(app), "/groups/add")
-
-
-@case("UserGroupModelView.edit")
-def _edit_group(app, client):
-    pk = _new_group(app, client)
-    return "group.update", post(client, f"/groups/edit/{pk}", _group_form(app, users=user_id(app, "admin")),
-                                "/groups/list/")
-
-
-@case("UserGroupModelView.delete")
-def _delete_group(app, client):
-    pk = _new_group(app, client)
-    return "group.delete", post(client, f"/groups/delete/{pk}", {}, "/groups/list/")
 
 
 @case("RegisterUserModelView.delete")
