@@ -11,7 +11,7 @@ from flask import current_app
 from flask_migrate import upgrade
 
 from app.platform.extensions import db
-from permissions.roles import ADMIN_ROLE, APPLICANT_ONLY, AUDITOR_ONLY, PUBLIC_ROLE, ROLE_PERMISSIONS
+from permissions.roles import ADMIN_ROLE, APPLICANT_ONLY, APPLICANTS_DATA, AUDITOR_ONLY, PUBLIC_ROLE, ROLE_PERMISSIONS
 
 
 def setup_database() -> None:
@@ -27,7 +27,7 @@ def setup_database() -> None:
         sm.add_role(role)
     appbuilder.add_permissions(update_perms=True)
     admin = sm.find_role(ADMIN_ROLE)
-    for view, permission in [*APPLICANT_ONLY, *AUDITOR_ONLY]:
+    for view, permission in [*APPLICANT_ONLY, *AUDITOR_ONLY, *APPLICANTS_DATA]:
         found = sm.find_permission_view_menu(permission, view)
         if found is not None and found in admin.permissions:
             sm.del_permission_role(admin, found)
