@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
 from app.declaration.data import Conflict, lookups
+from app.platform.audit import identifiers_read
 from app.platform.extensions import db
 from app.review.history import history
 from app.review.workflow import STATUS_LABELS, perform, steps_for
@@ -130,9 +131,13 @@ class MessageOut(Schema):
     message = fields.Raw(required=True)
 
 
+def _full() -> bool:
+    return bool(set(FULL_IDENTIFIER_ROLES) & g.user.role_names)
+
+
 def _out(declaration: Declaration, account: Account) -> dict:
     lk = lookups()
-    full = bool(set(FULL_IDENTIFIER_ROLES) & g.user.role_names)
+    full = _full()
     org = {o.id: o.name for o in (declaration.unit, declaration.department, declaration.committee) if o}
     return {
         "id": declaration.id, "year": declaration.year, "status": declaration.status,
@@ -204,8 +209,10 @@ class DeclarationApi(BaseApi):
         rows = db.session.execute(
             select(Declaration, Account).join(Account, Account.id == Declaration.applicant_id).where(*where)
             .order_by(Declaration.id.desc()).limit(q["page_size"]).offset((q["page"] - 1) * q["page_size"])).all()
-        return self.response(200, count=count, page=q["page"], page_size=q["page_size"],
-                             result=DeclarationOut(many=True).dump([_out(d, a) for d, a in rows]))
+        result = DeclarationOut(many=True).dump([_out(d, a) for d, a in rows])
+        if rows and _full():
+            identifiers_read("pii.api", "declaration", len(rows), page=q["page"])
+        return self.response(200, count=count, page=q["page"], page_size=q["page_size"], result=result)
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -313,7 +320,10 @@ class DeclarationApi(BaseApi):
         declaration, account = row
         out = _out(declaration, account)
         out["steps"] = [{"action": s.action, "label": s.label} for s in steps_for(declaration, g.user)]
-        return self.response(200, **DeclarationDetail().dump(out))
+        out = DeclarationDetail().dump(out)
+        if _full():
+            identifiers_read("pii.api", f"declaration:{declaration.id}", 1)
+        return self.response(200, **out)
 
 
 class CertificateApi(BaseApi):

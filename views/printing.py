@@ -10,7 +10,7 @@ from flask import Response, abort, g, render_template, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app.platform.audit import record
+from app.platform.audit import identifiers_read
 from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS
 from models import Declaration, DefenceArrangement, Organisation
@@ -25,10 +25,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _context(declaration: Declaration) -> dict:
     context = print_context(declaration) or abort(404)
-    # A printout carries the full ID number: every one is an audited export.
+    # A printout carries the full ID number: every one is an audited export
+    # (one's own aside).
     if declaration.applicant_id != g.user.id:
-        record("export.print", f"declaration:{declaration.id}", after={"form": request.endpoint})
-        db.session.commit()
+        identifiers_read("export.print", f"declaration:{declaration.id}", 1, form=request.endpoint)
     return context
 
 

@@ -24,7 +24,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.declaration.data import Conflict, DeclarationData, lookups
-from app.platform.audit import record
+from app.platform.audit import identifiers_read
 from app.insight.time_limits import waiting_marks
 from app.platform.extensions import db
 from app.platform.storage import storage
@@ -115,11 +115,9 @@ class ReviewView(BaseView):
             events=events, changes=latest_changes(declaration, events), steps=steps_for(declaration, g.user),
             sections=[s for p in data.pages() for s in [p, *p.children()]
                       if not s.parent or data.child_applies(s)], defence=data.defence)
-        if sees_full_identifiers(g.user):
-            # committed before the page leaves (no audit row, no page); after rendering, so
-            # nothing the page reads is expired by the commit and read again
-            record("pii.view", f"declaration:{declaration.id}")
-            db.session.commit()
+        # the page shows the full ID number and phone: on record before it leaves (no audit
+        # row, no page); after rendering, so the commit expires nothing the page still reads
+        identifiers_read("pii.view", f"declaration:{declaration.id}", 1)
         return page
 
     @expose("/<int:declaration_id>/act", methods=["POST"])
@@ -175,9 +173,8 @@ class ReviewView(BaseView):
         f = _filters()
         search = session.get("review_search", "")
         total, _waiting = list_counts(g.user, f, search)
-        record("export.list", "declaration", after={"rows": total, "filters": {k: v for k, v in f.items() if v},
-                                                     "search": bool(search)})
-        db.session.commit()
+        identifiers_read("export.list", "declaration", total, full=sees_full_identifiers(g.user),
+                         filters={k: v for k, v in f.items() if v}, search=bool(search))
         if total > current_app.config["EXPORT_BACKGROUND_ROWS"]:
             job = start_job(g.user, {"filters": f, "search": search}, total)
             return redirect(url_for(".export_job", job_id=job.id))
@@ -195,6 +192,7 @@ class ReviewView(BaseView):
             flash("请先勾选申报", "warning")
             return redirect(request.referrer or url_for(".index"))
         job = start_batch_print(g.user, ids)
+        identifiers_read("export.print_batch", f"export_job:{job.id}", job.total)   # 评审表 carry full IDs
         return redirect(url_for(".export_job", job_id=job.id))
 
     @expose("/export/<int:job_id>")

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app.accounts import auth as accounts
 from app.accounts import mfa
-from app.platform.audit import record
+from app.platform.audit import identifiers_read, record
 from app.platform.extensions import db
 from models import ORG_KINDS
 from models.identity import normalise_text, phone_error
@@ -133,6 +133,11 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         mfa.reset(item)
         flash("已重置动态验证码，该用户下次登录时重新绑定身份验证器", "info")
         return redirect(url_for("UserView.show", pk=item.id))
+
+    def prefill_form(self, form, pk):
+        # the edit form shows the full phone number: an audited read
+        if form.phone.data:
+            identifiers_read("pii.view", f"ab_user:{pk}", 1)
 
     def pre_add(self, item):
         # Overriding FAB's pre_add drops its hashing: hash here with the one

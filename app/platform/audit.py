@@ -52,6 +52,16 @@ def record(action: str, target: str = "", *, before=None, after=None, actor=None
     return event
 
 
+def identifiers_read(action: str, target: str, count: int, **details) -> AuditEvent:
+    """The one audit row of a request that shows full (unmasked) ID numbers
+    or phones — a page, an export, a printout, the API — with how many
+    people's it shows. Call it once per request, before the data leaves;
+    it commits, so the read is on record even if sending fails."""
+    event = record(action, target, after={"count": count, **details})
+    db.session.commit()
+    return event
+
+
 class AuditTrailIsAppendOnly(RuntimeError):
     pass
 
