@@ -70,6 +70,8 @@ def test_key_rotation(app):
         with app.app_context():
             user = db.session.scalar(select(Account).where(Account.id_number_is(APPLICANT_ID)))
             assert user.id_number == APPLICANT_ID and user.phone == "13800000001"
+            from models import Expert   # every encrypted column of every table is rotated
+            assert db.session.scalar(select(Expert.phone).where(Expert.name == "王磊")) == "13900000001"
     finally:
         app.extensions["field_cipher"] = old
 
