@@ -28,7 +28,7 @@ from app.platform.audit import identifiers_read
 from app.insight.time_limits import waiting_marks
 from app.platform.extensions import db
 from app.platform.storage import storage
-from app.platform.web import is_local_path
+from app.platform.web import checks_text_fields, is_local_path
 from app.review.history import history, latest_changes
 from app.review.lists import (
     PAGE_SIZE,
@@ -42,7 +42,7 @@ from app.review.lists import (
 from app.review.sheets import DEFENCE_HEADERS, import_defence_sheet
 from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
-from models.identity import mask_id_number, normalise_text
+from models.identity import CONTROL_CHARACTER_MESSAGE, CONTROL_RE, mask_id_number, normalise_text
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer
 from app.platform.jobs import TRACKED_TASKS, recover_stale, start_tracked
@@ -80,6 +80,7 @@ class ReviewView(BaseView):
         _reviewers_only()
         f = _filters()
         search = session.get("review_search", "")
+        refused = session.pop("review_search_refused", None)   # (what was typed, the message)
         total, waiting = list_counts(g.user, f, search)
         page = max(1, min(request.args.get("page", 1, type=int), 100_000))
         rows = db.session.execute(page_query(g.user, f, search, page)).all()
@@ -92,14 +93,22 @@ class ReviewView(BaseView):
             "review/list.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), f=f,
             search=search, waiting=waiting, unit_name=unit_name, labels=STATUS_LABELS, lookups=lookups(),
             mask=mask_id_number, bulk_steps=bulk_steps, is_committee=COMMITTEE_ROLE in g.user.role_names,
-            years=declaration_years(), waits=waiting_marks(rows))
+            years=declaration_years(), waits=waiting_marks(rows), refused=refused)
 
+    @checks_text_fields
     @expose("/search", methods=["POST"])
     @has_access
     def search(self):
-        """Name or ID number search, kept in the session: never in a URL."""
+        """Name or ID number search, kept in the session: never in a URL. A
+        control character is refused beside the box, which keeps the rest of
+        what was typed; the list keeps the search it had."""
         _reviewers_only()
-        session["review_search"] = normalise_text(request.form.get("q"))[:30]
+        typed = request.form.get("q") or ""
+        if CONTROL_RE.search(typed):
+            session["review_search_refused"] = (normalise_text(CONTROL_RE.sub("", typed))[:30],
+                                                f"查询内容{CONTROL_CHARACTER_MESSAGE}")
+        else:
+            session["review_search"] = normalise_text(typed)[:30]
         back = request.form.get("back")
         return redirect(back if is_local_path(back) else url_for(".index"))
 
