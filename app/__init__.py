@@ -117,7 +117,9 @@ def _install_request_hooks(app: Flask) -> None:
         handle_http_error,
         handle_unexpected_error,
         install_link_cache,
+        install_text_field_check,
         keep_redirects_local,
+        refuse_control_characters,
         refuse_unknown_host,
         reject_out_of_range_numbers,
         request_id,
@@ -132,6 +134,8 @@ def _install_request_hooks(app: Flask) -> None:
     install_frame_tags(app)
     install_read_only_commit(app)
     app.before_request(reject_out_of_range_numbers)
+    app.before_request(refuse_control_characters)
+    install_text_field_check()
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
     app.jinja_env.globals["applicant_labels"] = APPLICANT_LABELS
 

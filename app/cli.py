@@ -11,7 +11,7 @@ from flask import current_app
 from flask_migrate import upgrade
 
 from app.platform.extensions import db
-from permissions.roles import ADMIN_ROLE, APPLICANT_ONLY, AUDITOR_ONLY, PUBLIC_ROLE, ROLE_PERMISSIONS
+from permissions.roles import ADMIN_ROLE, APPLICANT_ONLY, APPLICANTS_DATA, AUDITOR_ONLY, PUBLIC_ROLE, ROLE_PERMISSIONS
 
 
 def setup_database() -> None:
@@ -27,7 +27,7 @@ def setup_database() -> None:
         sm.add_role(role)
     appbuilder.add_permissions(update_perms=True)
     admin = sm.find_role(ADMIN_ROLE)
-    for view, permission in [*APPLICANT_ONLY, *AUDITOR_ONLY]:
+    for view, permission in [*APPLICANT_ONLY, *AUDITOR_ONLY, *APPLICANTS_DATA]:
         found = sm.find_permission_view_menu(permission, view)
         if found is not None and found in admin.permissions:
             sm.del_permission_role(admin, found)
@@ -37,18 +37,26 @@ def setup_database() -> None:
 
 
 def rotate_field_keys() -> int:
-    """Key rotation for encrypted identifiers: every value is read with
-    whichever configured key made it and written again with the first key."""
+    """Key rotation for encrypted identifiers: every value of every encrypted
+    column of every table is read with whichever configured key made it and
+    written again with the first key. Returns the number of rows."""
+    from flask_appbuilder import Model
     from sqlalchemy import select, update
 
-    from models import Account
+    from models.protected import Encrypted
 
-    table = Account.__table__
-    rows = db.session.execute(select(table.c.id, table.c.id_number, table.c.phone)).all()
-    for user_id, id_number, phone in rows:
-        db.session.execute(update(table).where(table.c.id == user_id).values(id_number=id_number, phone=phone))
+    count = 0
+    for table in Model.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, Encrypted)]
+        if not columns:
+            continue
+        key = table.c.id
+        for row in db.session.execute(select(key, *columns)).all():
+            db.session.execute(update(table).where(key == row[0])
+                               .values({c.name: value for c, value in zip(columns, row[1:])}))
+            count += 1
     db.session.commit()
-    return len(rows)
+    return count
 
 
 def random_password() -> str:
@@ -160,7 +168,7 @@ def register_commands(app) -> None:
     @app.cli.command("rotate-field-keys")
     def rotate_field_keys_command():
         """Re-encrypt ID numbers and phones with the first of FIELD_ENCRYPTION_KEYS."""
-        click.echo(f"已用新密钥重新加密 {rotate_field_keys()} 个账号的身份证号和手机号")
+        click.echo(f"已用新密钥重新加密 {rotate_field_keys()} 行数据中的身份证号、手机号等加密字段")
 
     @app.cli.command("make-keys")
     def make_keys_command():

@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from models.protected import Encrypted, with_blind_index
+
 expert_committee = Table(
     "expert_committee",
     Model.metadata,
@@ -30,6 +32,7 @@ expert_committee = Table(
 )
 
 
+@with_blind_index("phone")
 class Expert(Model):
     """专家库: one expert, signing in with the role 评审专家 through `account`."""
 
@@ -45,7 +48,9 @@ class Expert(Model):
     series = Column(String(10), nullable=False)
     major = Column(String(50), nullable=False)
     title = Column(String(50), nullable=False, default="")
-    phone = Column(String(11))
+    #: encrypted at rest, like every phone number, with its keyed hash
+    phone = Column(Encrypted)
+    phone_hmac = Column(String(64))
     available = Column(Boolean, nullable=False, default=True)
     committees = relationship("Organisation", secondary=expert_committee)
 

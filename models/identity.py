@@ -28,6 +28,17 @@ class InvalidIdNumber(ValueError):
     pass
 
 
+#: Unicode control characters (category Cc: NUL and the other C0 codes, DEL,
+#: C1) except tab and line breaks. None belongs in what a person types, and
+#: PostgreSQL refuses NUL in any text value (a database error, not a message).
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTER_MESSAGE = "不能包含控制字符（如空字符等不可见字符），请删除后重新输入"
+
+
+def has_control_characters(value) -> bool:
+    return isinstance(value, str) and CONTROL_RE.search(value) is not None
+
+
 def normalise_text(value: str | None) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 

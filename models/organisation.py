@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship, validates
 
 from models.dictionary import TitleLevel, TitleSeries
+from models.protected import Encrypted, with_blind_index
 
 ORG_KINDS = {"bureau": "职称办", "department": "主管部门", "unit": "工作单位", "committee": "评委会"}
 
@@ -43,6 +44,7 @@ committee_level = Table(
 )
 
 
+@with_blind_index("contact_phone")
 class Organisation(Model):
     __tablename__ = "organisation"
     id = Column(Integer, primary_key=True)
@@ -54,7 +56,9 @@ class Organisation(Model):
     #: 统一社会信用代码 (GB 32100-2015), optional
     credit_code = Column(String(18), unique=True)
     contact_person = Column(String(50))
-    contact_phone = Column(String(30))
+    #: encrypted at rest, like every phone number, with its keyed hash
+    contact_phone = Column(Encrypted)
+    contact_phone_hmac = Column(String(64))
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False, default=datetime.now)
     #: for a 评委会: the series and levels it evaluates

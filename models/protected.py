@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import String
+from sqlalchemy import String, event
 from sqlalchemy.types import TypeDecorator
 
 FERNET_PREFIX = "gAAAAA"  # nosec B105 - not a secret: every Fernet token starts so (version byte + timestamp)
@@ -111,3 +111,19 @@ class Encrypted(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return decrypt(value)
+
+
+def with_blind_index(*names: str):
+    """Class decorator: each named `Encrypted` attribute keeps its keyed hash
+    in `<name>_hmac` whenever it is set, so every phone and ID column of every
+    table is searchable and checkable for uniqueness without decrypting.
+    Empty means absent: NULL, so any number of rows may lack one."""
+    def decorate(cls):
+        for name in names:
+            def keep(target, value, _old, _initiator, name=name):
+                value = value or None
+                setattr(target, f"{name}_hmac", blind_index(value))
+                return value
+            event.listen(getattr(cls, name), "set", keep, retval=True)
+        return cls
+    return decorate

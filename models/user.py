@@ -1,10 +1,10 @@
 """The account: Flask-AppBuilder's user plus what this system needs."""
 from flask_appbuilder.security.sqla.models import User as FabUser
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import relationship, validates
+from sqlalchemy.orm import relationship
 
 from models.identity import mask_id_number, mask_phone
-from models.protected import Encrypted, blind_index
+from models.protected import Encrypted, blind_index, with_blind_index
 
 
 def applicant_username(id_number: str) -> str:
@@ -13,6 +13,7 @@ def applicant_username(id_number: str) -> str:
     return "sfz_" + blind_index(id_number)[:40]
 
 
+@with_blind_index("id_number", "phone")
 class Account(FabUser):
     __tablename__ = "ab_user"
     #: 身份证号 / 港澳台居民居住证号码, upper-case X; encrypted at rest (#10 item 6)
@@ -36,13 +37,6 @@ class Account(FabUser):
     mfa_recovery = Column(Text)
     #: when the 申报协议 was accepted (PIPL: consent is recorded)
     agreement_accepted_at = Column(DateTime)
-
-    @validates("id_number", "phone")
-    def _keep_hash(self, name, value):
-        # Empty means absent: NULL, so any number of accounts may lack one (#10 item 14).
-        value = value or None
-        setattr(self, f"{name}_hmac", blind_index(value))
-        return value
 
     @classmethod
     def id_number_is(cls, value):

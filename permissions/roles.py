@@ -109,6 +109,20 @@ for _role in (APPLICANT_ROLE, UNIT_ROLE, DEPARTMENT_ROLE, COMMITTEE_ROLE, OFFICE
 #: applicant's own pages and are taken away from it (administrators do not declare)
 APPLICANT_ONLY = [(view, perm) for view, perms in _DECLARING for perm in perms]
 
+#: applicants' data and the work on it: declarations, their files (ID-card
+#: scans), printouts, exports, the committee's and the title office's screens,
+#: statistics and the API. The administrator role receives every permission
+#: but these (least privilege): it manages accounts, units and settings.
+APPLICANTS_DATA = [
+    ("ReviewView", "can_review"), ("申报审核", "menu_access"), ("待审核申报", "menu_access"),
+    ("答辩安排", "menu_access"), ("MeetingView", "can_meetings"), ("评审会议", "menu_access"),
+    ("PublicityAdminView", "can_publicity"), ("公示与证书", "menu_access"), ("CertificateView", "can_certificate"),
+    ("ExpertView", "can_expert"), ("评审任务", "menu_access"), ("StatisticsView", "can_statistics"),
+    ("统计分析", "menu_access"), ("DeclarationApi", "can_get"), ("DeclarationApi", "can_post"),
+    ("OpenApi", "can_get"), ("ApiDocsView", "can_docs"), ("PrintView", "can_print"),
+    ("AttachmentView", "can_file"), ("职称管理", "menu_access"),
+]
+
 #: who may see full ID numbers and phones in lists and exports (B8); everyone
 #: else sees 1201**********123X and 138****5678
 FULL_IDENTIFIER_ROLES = (OFFICE_ROLE,)

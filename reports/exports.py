@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.platform import jobs
-from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.storage import storage
 from app.review.lists import export_query  # the list's own conditions
@@ -63,8 +62,6 @@ def start_batch_print(user, declaration_ids: list[int]) -> ExportJob:
         raise BatchRefused(f"一次最多批量打印{most_in_one_go()}份申报，请分批打印")
     if visible and not within_print_limit(user.id, len(visible)):
         raise BatchRefused(TOO_MANY)
-    # committed with the job's row
-    record("export.print_batch", "declaration", actor=user, after={"declarations": sorted(visible)})
     return jobs.start_tracked(PRINT_TASK, user.id, "printout", json.dumps({"ids": sorted(visible)}), len(visible))
 
 

@@ -30,7 +30,7 @@ from app.accounts import captcha, mfa, sms_codes
 from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.ratelimit import allow, client_ip
-from app.platform.web import local_url, safe_redirect
+from app.platform.web import checks_text_fields, local_url, safe_redirect
 from models import Account, SiteText
 from models.identity import mask_phone, normalise_login, normalise_text, phone_error
 from views.account_forms import (
@@ -85,6 +85,7 @@ def render_auth(template, status=200, form=None, **context):
 class AuthView(AuthDBView):
     """Login, logout, 忘记密码？ and the captcha image."""
 
+    @checks_text_fields
     @expose("/login/", methods=["GET", "POST"])
     def login(self):
         if g.user is not None and g.user.is_authenticated:
@@ -124,6 +125,7 @@ class AuthView(AuthDBView):
         flash("您已安全退出", "info")
         return redirect(url_for("AuthView.login"))
 
+    @checks_text_fields
     @expose("/forgot/", methods=["GET", "POST"])
     def forgot(self):
         """忘记密码？: the same answer whether or not the ID is registered."""
@@ -284,6 +286,7 @@ class RegisterView(BaseView):
         return render_auth("account/agreement.html", form=form, agreement=text,
                            status=400 if request.method == "POST" else 200)
 
+    @checks_text_fields
     @expose("/form", methods=["GET", "POST"])
     def form(self):
         if not session.get("agreed"):
@@ -394,6 +397,7 @@ class AccountView(BaseView):
     route_base = "/account"
     default_view = "password"
 
+    @checks_text_fields
     @expose("/password", methods=["GET", "POST"])
     @has_access
     def password(self):

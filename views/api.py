@@ -13,11 +13,12 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
 from app.declaration.data import Conflict, lookups
+from app.platform.audit import identifiers_read
 from app.platform.extensions import db
 from app.review.history import history
 from app.review.workflow import STATUS_LABELS, perform, steps_for
 from models import Account, Declaration
-from models.identity import mask_id_number, mask_phone, normalise_text
+from models.identity import CONTROL_CHARACTER_MESSAGE, mask_id_number, mask_phone, normalise_text
 from permissions.roles import FULL_IDENTIFIER_ROLES
 from permissions.scopes import is_reviewer, visible_declarations
 from views.verify import find_certificate
@@ -32,8 +33,8 @@ class LocalDateTime(fields.DateTime):
         return super()._serialize(value.astimezone() if value is not None else None, attr, obj, **kwargs)
 
 
-#: PostgreSQL refuses NUL in a text parameter; such a string is refused with 400, and documented so
-NO_NUL = validate.Regexp(r"^[^\x00]*$", error="不能包含空字符")
+#: control characters (PostgreSQL refuses NUL in a text parameter) are refused with 400, and documented so
+NO_CONTROL = validate.Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$", error=CONTROL_CHARACTER_MESSAGE)
 
 
 def _errors(exc: ValidationError) -> str:
@@ -47,8 +48,8 @@ class DeclarationQuery(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     status = fields.String(validate=validate.OneOf([s for s in STATUS_LABELS if s != "draft"]))
-    series = fields.String(validate=[validate.Length(1, 10), NO_NUL])
-    level = fields.String(validate=[validate.Length(1, 10), NO_NUL])
+    series = fields.String(validate=[validate.Length(1, 10), NO_CONTROL])
+    level = fields.String(validate=[validate.Length(1, 10), NO_CONTROL])
     year = fields.Integer(validate=validate.Range(2000, 2100))
     unit = fields.Integer(validate=validate.Range(1, 2 ** 31 - 1))
 
@@ -105,14 +106,14 @@ class HistoryOut(Schema):
 
 class StepIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    opinion = fields.String(load_default="", validate=[validate.Length(max=500), NO_NUL])
+    opinion = fields.String(load_default="", validate=[validate.Length(max=500), NO_CONTROL])
     version = fields.Integer(required=True, validate=validate.Range(1, 2 ** 31 - 1),
                              metadata={"description": "读取时的 version；他人已处理则返回 409"})
 
 
 class CertificateQuery(Schema):
-    certificate_no = fields.String(required=True, validate=[validate.Length(1, 30), NO_NUL])
-    name = fields.String(required=True, validate=[validate.Length(1, 30), NO_NUL])
+    certificate_no = fields.String(required=True, validate=[validate.Length(1, 30), NO_CONTROL])
+    name = fields.String(required=True, validate=[validate.Length(1, 30), NO_CONTROL])
 
 
 class CertificateOut(Schema):
@@ -130,9 +131,13 @@ class MessageOut(Schema):
     message = fields.Raw(required=True)
 
 
+def _full() -> bool:
+    return bool(set(FULL_IDENTIFIER_ROLES) & g.user.role_names)
+
+
 def _out(declaration: Declaration, account: Account) -> dict:
     lk = lookups()
-    full = bool(set(FULL_IDENTIFIER_ROLES) & g.user.role_names)
+    full = _full()
     org = {o.id: o.name for o in (declaration.unit, declaration.department, declaration.committee) if o}
     return {
         "id": declaration.id, "year": declaration.year, "status": declaration.status,
@@ -176,8 +181,10 @@ class DeclarationApi(BaseApi):
           - {in: query, name: page_size, schema: {type: integer, minimum: 1, maximum: 100}}
           - {in: query, name: status, schema: {type: string, enum: [unit_review, dept_review, committee_receive,
               committee_review, office_review, publicity, approved, rejected, returned, overdue]}}
-          - {in: query, name: series, schema: {type: string, minLength: 1, maxLength: 10, pattern: '^[^\\x00]*$'}}
-          - {in: query, name: level, schema: {type: string, minLength: 1, maxLength: 10, pattern: '^[^\\x00]*$'}}
+          - {in: query, name: series, schema: {type: string, minLength: 1, maxLength: 10,
+              pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}}
+          - {in: query, name: level, schema: {type: string, minLength: 1, maxLength: 10,
+              pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}}
           - {in: query, name: year, schema: {type: integer, minimum: 2000, maximum: 2100}}
           - {in: query, name: unit, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
@@ -204,8 +211,10 @@ class DeclarationApi(BaseApi):
         rows = db.session.execute(
             select(Declaration, Account).join(Account, Account.id == Declaration.applicant_id).where(*where)
             .order_by(Declaration.id.desc()).limit(q["page_size"]).offset((q["page"] - 1) * q["page_size"])).all()
-        return self.response(200, count=count, page=q["page"], page_size=q["page_size"],
-                             result=DeclarationOut(many=True).dump([_out(d, a) for d, a in rows]))
+        result = DeclarationOut(many=True).dump([_out(d, a) for d, a in rows])
+        if rows and _full():
+            identifiers_read("pii.api", "declaration", len(rows), page=q["page"])
+        return self.response(200, count=count, page=q["page"], page_size=q["page_size"], result=result)
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -313,7 +322,10 @@ class DeclarationApi(BaseApi):
         declaration, account = row
         out = _out(declaration, account)
         out["steps"] = [{"action": s.action, "label": s.label} for s in steps_for(declaration, g.user)]
-        return self.response(200, **DeclarationDetail().dump(out))
+        out = DeclarationDetail().dump(out)
+        if _full():
+            identifiers_read("pii.api", f"declaration:{declaration.id}", 1)
+        return self.response(200, **out)
 
 
 class CertificateApi(BaseApi):
@@ -335,9 +347,11 @@ class CertificateApi(BaseApi):
           summary: 证书编号与姓名是否对应一张有效证书（姓名掩码）
           parameters:
           - {in: query, name: certificate_no, required: true,
-             schema: {type: string, minLength: 1, maxLength: 30, pattern: '^[^\\x00]*$'}}
+             schema: {type: string, minLength: 1, maxLength: 30,
+               pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}}
           - {in: query, name: name, required: true,
-             schema: {type: string, minLength: 1, maxLength: 30, pattern: '^[^\\x00]*$'}}
+             schema: {type: string, minLength: 1, maxLength: 30,
+               pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}}
           responses:
             200:
               description: 查验结果
@@ -375,7 +389,7 @@ class ApiDocsView(BaseView):
     @expose_view("/")
     @has_access
     def index(self):
-        if not is_reviewer(g.user) and "管理员" not in g.user.role_names:
+        if not is_reviewer(g.user):
             abort(403)
         return self.render_template("insight/swagger.html",
                                     spec_url=url_for("OpenApi.get", version="v1"))

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.fields.core import UnboundField
 
 from app.data.organisations import OrganisationInUse
+from models.protected import Encrypted
 
 #: shown instead of a database's own error text (which names tables and values)
 DUPLICATE_MESSAGE = "保存失败：名称、代码或编号与已有记录重复，请修改后再保存。"
@@ -29,11 +30,13 @@ class ChineseFormsMixin:
     def _init_properties(self):
         """FAB offers every listed attribute for sorting, Python properties
         too, and ordering by one fails in SQL (a 500): keep only what SQL can
-        order, or what `sort_by` maps to a column."""
+        order, or what `sort_by` maps to a column. An encrypted column's order
+        means nothing: not offered either."""
         super()._init_properties()
         model = self.datamodel.obj
         self.order_columns = [c for c in self.order_columns if c in self.sort_by
-                              or not isinstance(inspect.getattr_static(model, c, None), property)]
+                              or not isinstance(inspect.getattr_static(model, c, None), property)
+                              and not _encrypted(model, c)]
 
     def _get_list_widget(self, filters, order_column="", **kwargs):
         if order_column and order_column not in self.order_columns:
@@ -48,6 +51,12 @@ class ChineseFormsMixin:
                 field = getattr(form, name, None)
                 if isinstance(field, UnboundField) and issubclass(field.field_class, QuerySelectField):
                     field.kwargs.setdefault("blank_text", self.blank_choice_text)
+
+
+def _encrypted(model, name: str) -> bool:
+    table = getattr(model, "__table__", None)
+    column = table.columns.get(name) if table is not None else None
+    return column is not None and isinstance(column.type, Encrypted)
 
 
 class SafeInterface(SQLAInterface):

@@ -40,6 +40,7 @@ from app.declaration.uploads import UploadRefused
 from app.platform.storage import SAVE_FAILED, StorageError
 from app.platform.extensions import db
 from app.platform.ratelimit import allow
+from app.platform.web import checks_text_fields
 from app.review.archive import personal_data_archive
 from app.review.history import history
 from app.review import pledge
@@ -77,6 +78,7 @@ class DeclarationView(BaseView):
     def index(self):
         return redirect(url_for(".page", key="basic"))
 
+    @checks_text_fields
     @expose("/<key>", methods=["GET", "POST"])
     @has_access
     def page(self, key):
@@ -105,6 +107,7 @@ class DeclarationView(BaseView):
             data = DeclarationData.read(declaration)
         return self._render_single(data, section, result)
 
+    @checks_text_fields
     @expose("/<key>/new", methods=["GET", "POST"])
     @has_access
     def new_row(self, key):
@@ -115,6 +118,7 @@ class DeclarationView(BaseView):
         section = self._rows_or_404(data, key)
         return self._row_form(data, section, None)
 
+    @checks_text_fields
     @expose("/<key>/<int:row_id>", methods=["GET", "POST"])
     @has_access
     def edit_row(self, key, row_id):

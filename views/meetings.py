@@ -13,6 +13,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.declaration.data import Conflict, lookups
+from app.platform.audit import identifiers_read
 from app.platform.extensions import db
 from app.review import experts as pool_rules
 from app.review.meetings import (
@@ -109,10 +110,15 @@ class MeetingView(BaseView):
         units = db.session.execute(select(Organisation.id, Organisation.name).where(
             Organisation.kind == "unit", Organisation.active.is_(True)).order_by(Organisation.name)).all()
         committee = db.session.get(Organisation, g.user.org_id)
-        return self.render_template(
-            "committee/experts.html", experts=pool_rules.pool(g.user.org_id), errors=errors, created=created,
+        experts = pool_rules.pool(g.user.org_id)
+        page = self.render_template(
+            "committee/experts.html", experts=experts, errors=errors, created=created,
             form=request.form if errors else {}, units=units, series=committee.series,
-            all_series={s.code: s.name for s in db.session.scalars(select(TitleSeries))}), 400 if errors else 200
+            all_series={s.code: s.name for s in db.session.scalars(select(TitleSeries))})
+        shown = sum(1 for e in experts if e.phone)
+        if shown:   # the experts' full phone numbers, for calling them
+            identifiers_read("pii.view", "expert", shown)
+        return page, 400 if errors else 200
 
     @expose("/experts/<int:expert_id>/available", methods=["POST"])
     @has_access

@@ -10,7 +10,7 @@ from flask import Response, abort, g, render_template, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app.platform.audit import record
+from app.platform.audit import identifiers_read
 from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS
 from models import Declaration, DefenceArrangement, Organisation
@@ -29,10 +29,10 @@ def _context(declaration: Declaration) -> dict:
     identity = db.session.scalar(select(Declaration.id).where(Declaration.id == declaration.id,
                                                               identity_visible(g.user))) is not None
     context = print_context(declaration, identity) or abort(404)
-    # A printout carries the full ID number: every one is an audited export.
+    # A printout carries the full ID number: every one is an audited export
+    # (one's own aside).
     if declaration.applicant_id != g.user.id:
-        record("export.print", f"declaration:{declaration.id}", after={"form": request.endpoint})
-        db.session.commit()
+        identifiers_read("export.print", f"declaration:{declaration.id}", 1, form=request.endpoint)
     return context
 
 

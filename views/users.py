@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 
 from app.accounts import auth as accounts
 from app.accounts import mfa
-from app.platform.audit import record
+from app.platform.audit import identifiers_read, record
 from app.platform.extensions import db
 from models import ORG_KINDS, Account
 from models.identity import normalise_text, phone_error
@@ -159,6 +159,11 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         if len(items) == 1 and items[0] is not None:
             return redirect(url_for("UserView.show", pk=items[0].id))
         return redirect(url_for("UserView.list"))
+
+    def prefill_form(self, form, pk):
+        # the edit form shows the full phone number: an audited read
+        if form.phone.data:
+            identifiers_read("pii.view", f"ab_user:{pk}", 1)
 
     def pre_add(self, item):
         # Overriding FAB's pre_add drops its hashing: hash here with the one

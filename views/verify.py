@@ -9,8 +9,9 @@ from sqlalchemy import select
 from app.declaration.data import DeclarationData, lookups
 from app.platform.extensions import csrf, db
 from app.platform.ratelimit import allow, client_ip
+from app.platform.web import checks_text_fields
 from models import Account, Certificate, Declaration, ReviewEvent
-from models.identity import normalise_text
+from models.identity import CONTROL_CHARACTER_MESSAGE, CONTROL_RE, normalise_text
 
 
 def mask_name(name: str) -> str:
@@ -30,6 +31,7 @@ class VerifyView(BaseView):
     route_base = "/verify"
     default_view = "index"
 
+    @checks_text_fields
     @expose("/", methods=["GET", "POST"])
     def index(self):
         number = normalise_text(request.values.get("no"))[:30]
@@ -38,6 +40,9 @@ class VerifyView(BaseView):
         if request.method == "POST":
             if not allow("verify", client_ip(), current_app.config["RATE_LIMIT_FORMS"]):
                 error = "查询过于频繁，请稍后再试"
+            elif CONTROL_RE.search((request.values.get("no") or "") + (request.form.get("name") or "")):
+                error = f"证书编号和姓名{CONTROL_CHARACTER_MESSAGE}"
+                number, name = CONTROL_RE.sub("", number), CONTROL_RE.sub("", name)
             elif not number or not name:
                 error = "请输入证书编号和姓名"
             else:

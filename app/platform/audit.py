@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import delete, event
@@ -22,11 +23,19 @@ def _json(value) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
 
 
-def record(action: str, target: str = "", *, before=None, after=None, actor=None) -> AuditEvent:
-    """Add an audit row for `action` on `target` by `actor` (default: the signed-in user)."""
+#: the actor of a step nobody took by hand (the schedule): no account, even
+#: when it runs inside someone's request
+NOBODY = SimpleNamespace(id=None, is_authenticated=False)
+
+
+def record(action: str, target: str = "", *, before=None, after=None, actor=None, role=None) -> AuditEvent:
+    """Add an audit row for `action` on `target` by `actor` (default: the
+    signed-in user), acting as `role` (default: all the actor's roles)."""
     if actor is None and has_request_context():
         actor = getattr(g, "user", None)
     signed_in = actor is not None and getattr(actor, "is_authenticated", True) and getattr(actor, "id", None)
+    if role is None:
+        role = ",".join(sorted(r.name for r in getattr(actor, "roles", []))) if signed_in else ""
     event = AuditEvent(
         action=action,
         target=target,
@@ -34,12 +43,22 @@ def record(action: str, target: str = "", *, before=None, after=None, actor=None
         after=_json(after),
         actor_id=actor.id if signed_in else None,
         actor=(getattr(actor, "username", "") or "") if signed_in else "",
-        role=",".join(sorted(r.name for r in getattr(actor, "roles", []))) if signed_in else "",
+        role=role,
         org=(actor.org.name if getattr(actor, "org", None) else "") if signed_in else "",
         ip=(request.remote_addr or "") if has_request_context() else "",
         request_id=(getattr(g, "request_id", "") or "") if has_request_context() else "",
     )
     db.session.add(event)
+    return event
+
+
+def identifiers_read(action: str, target: str, count: int, **details) -> AuditEvent:
+    """The one audit row of a request that shows full (unmasked) ID numbers
+    or phones — a page, an export, a printout, the API — with how many
+    people's it shows. Call it once per request, before the data leaves;
+    it commits, so the read is on record even if sending fails."""
+    event = record(action, target, after={"count": count, **details})
+    db.session.commit()
     return event
 
 

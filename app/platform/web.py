@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.sansio.utils import host_is_trusted
 
-from models.identity import mask_text
+from models.identity import CONTROL_CHARACTER_MESSAGE, has_control_characters, mask_text
 
 log = logging.getLogger("app.errors")
 
@@ -58,6 +58,102 @@ def reject_out_of_range_numbers():
         base = name.split("_", 1)[0] if not name.startswith("_") else name
         if (base in NUMERIC_ARGS or name in NUMERIC_ARGS) and _out_of_range(value.strip()):
             abort(400, description="参数超出范围")
+
+
+def checks_text_fields(view):
+    """Marks a page whose form says itself, beside each field, that control
+    characters are refused (a WTForms form, the declaration's registry
+    fields, a search box with its own message): `refuse_control_characters`
+    lets its form posts through to it."""
+    view.checks_text_fields = True
+    return view
+
+
+#: Flask-AppBuilder's and Flask-Admin's generated forms (WTForms), by view
+#: class and method: their fields refuse control characters themselves
+def _generated_forms():
+    from flask_admin.model import BaseModelView
+    from flask_appbuilder.baseviews import BaseCRUDView, BaseFormView
+
+    return ((BaseCRUDView, ("add", "edit")), (BaseFormView, ("this_form_post",)),
+            (BaseModelView, ("create_view", "edit_view")))
+
+
+def _form_checks_itself() -> bool:
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "checks_text_fields", False):
+        return True
+    owner, name = getattr(view, "__self__", None), getattr(view, "__name__", "")
+    return any(isinstance(owner, cls) and name in names for cls, names in _generated_forms())
+
+
+def _json_with_control_characters(document) -> str | None:
+    """The name of the first member of a JSON document holding a control
+    character (in its name or its text), or None."""
+    stack = [("", document)]
+    while stack:
+        name, value = stack.pop()
+        if isinstance(value, str):
+            if has_control_characters(value):
+                return name or "请求体"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if has_control_characters(key):
+                    return "字段名"
+                stack.append((key, item))
+        elif isinstance(value, list):
+            stack.extend((name, item) for item in value)
+    return None
+
+
+def refuse_control_characters():
+    """No control character reaches the application (one rule: models.identity):
+    a query-string parameter or a JSON member holding one is answered 400 with
+    the parameter named, as is a form post — except to a page whose form says
+    so beside the field itself (`checks_text_fields`, the generated forms)."""
+    if any(has_control_characters(v) for v in (request.view_args or {}).values()):
+        abort(404)
+    for name, value in request.args.items(multi=True):
+        if has_control_characters(name) or has_control_characters(value):
+            return _refused("查询条件" if has_control_characters(name) else name)
+    if request.is_json:
+        name = _json_with_control_characters(request.get_json(silent=True))
+        if name is not None:
+            return _refused(name)
+    elif request.method == "POST" and request.form and not _form_checks_itself():
+        for name, value in request.form.items(multi=True):
+            if has_control_characters(name) or has_control_characters(value):
+                return _refused("表单字段" if has_control_characters(name) else name)
+    return None
+
+
+def _refused(name: str):
+    message = f"{name[:30]}：{CONTROL_CHARACTER_MESSAGE}"
+    if request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json":
+        return {"message": message}, 400
+    abort(400, description=message)
+
+
+def install_text_field_check() -> None:
+    """Every WTForms text field — our forms, Flask-AppBuilder's and
+    Flask-Admin's generated ones — refuses control characters with the message
+    beside the field, before its own validators run (a uniqueness check would
+    send the value to the database). Installed once, on the field class all
+    text, text-area, password and search fields share."""
+    from wtforms.fields import StringField
+    from wtforms.validators import StopValidation
+
+    if getattr(StringField, "refuses_control_characters", False):
+        return
+    own_pre_validate = StringField.pre_validate
+
+    def pre_validate(self, form):
+        if any(has_control_characters(v) for v in (self.raw_data or [])) or has_control_characters(self.data):
+            raise StopValidation(CONTROL_CHARACTER_MESSAGE)
+        own_pre_validate(self, form)
+
+    StringField.pre_validate = pre_validate
+    StringField.refuses_control_characters = True
 
 
 def is_local_path(target: str | None) -> bool:

@@ -2,7 +2,7 @@
 data, and `perform`, the only code that changes a declaration's state.
 
 A step is one transaction: the new state, the history row (with a snapshot
-of the data at each submission), the notification, and the version check
+of the data at each submission), its audit row, the notification, and the version check
 that makes the second of two simultaneous reviewers fail cleanly."""
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.declaration.completeness import completeness
 from app.declaration.data import Conflict, DeclarationData
+from app.platform import audit
 from app.platform.extensions import db
 from app.review.history import snapshot_of
 from app.platform.jobs import enqueue
@@ -232,6 +233,10 @@ def _apply(declaration: Declaration, step: Step, user, opinion: str, due: date |
         org_name=org.name if org else ("申报人" if step.role == APPLICANT_ROLE else ""), opinion=opinion,
         ip=(request.remote_addr or "") if has_request_context() else "", snapshot=snapshot, created_at=now)
     db.session.add(record)
+    # W8: the step in the audit trail too, in the same transaction — who, in which role, from→to,
+    # the request id and the time with its offset
+    audit.record(f"workflow.{action}", f"declaration:{declaration.id}", before={"status": source},
+                 after={"status": target}, actor=user if user is not None else audit.NOBODY, role=step.role)
     db.session.add(Notification(account_id=declaration.applicant_id, declaration_id=declaration.id,
                                 text=_notice(declaration, step, target, org, opinion)))
     if commit:

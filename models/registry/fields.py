@@ -12,15 +12,20 @@ from typing import Any, Callable
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 
+from models.identity import CONTROL_CHARACTER_MESSAGE, has_control_characters
+
 
 class Invalid(ValueError):
     """A value a person typed that cannot be stored; the message is shown beside the field."""
 
 
 def clean_text(value: Any, compatibility: bool = False) -> str:
-    """Trim and drop control characters. Free text keeps its full-width
-    Chinese punctuation (NFC); numbers, dates and codes are folded (NFKC), so
-    full-width digits count as digits."""
+    """Trim; refuse control characters (Invalid, shown beside the field);
+    drop other invisible formatting characters. Free text keeps its
+    full-width Chinese punctuation (NFC); numbers, dates and codes are folded
+    (NFKC), so full-width digits count as digits."""
+    if has_control_characters(value):
+        raise Invalid(CONTROL_CHARACTER_MESSAGE)
     form = "NFKC" if compatibility else "NFC"
     text = unicodedata.normalize(form, str(value or "")).replace("\r\n", "\n").strip()
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")

@@ -1,6 +1,7 @@
 """#10 item 6: ID numbers and phones are encrypted at rest (authenticated,
 rotatable keys from settings); a keyed hash serves uniqueness, login and
 exact search; lists keep masking; nothing changes for users."""
+import re
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ def test_database_holds_no_clear_id_or_phone(app):
             db.session.execute(text("PRAGMA wal_checkpoint(FULL)"))
         content = Path(url[len("sqlite:///"):]).read_bytes()
         assert APPLICANT_ID.encode() not in content and b"13800000001" not in content
+        assert b"13900000001" not in content   # an expert's phone (#26)
 
 
 def test_login_search_and_uniqueness_use_the_keyed_hash(app, client):
@@ -68,6 +70,8 @@ def test_key_rotation(app):
         with app.app_context():
             user = db.session.scalar(select(Account).where(Account.id_number_is(APPLICANT_ID)))
             assert user.id_number == APPLICANT_ID and user.phone == "13800000001"
+            from models import Expert   # every encrypted column of every table is rotated
+            assert db.session.scalar(select(Expert.phone).where(Expert.name == "王磊")) == "13900000001"
     finally:
         app.extensions["field_cipher"] = old
 
@@ -117,3 +121,64 @@ def test_production_refuses_to_start_without_keys(monkeypatch):
     with pytest.raises(RuntimeError, match="FIELD_ENCRYPTION_KEYS"):
         create_app("production", {"SECRET_KEY": "x" * 40, "FIELD_ENCRYPTION_KEYS": None, "FIELD_HMAC_KEY": None,
                                   "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+#: a column holding a phone or an ID number, by its name
+PERSONAL_COLUMN = re.compile(r"phone|mobile|tel$|id_?number|id_?card|sfz|身份证|手机|电话", re.IGNORECASE)
+
+
+def test_every_phone_and_id_column_is_encrypted_with_its_keyed_hash(app):
+    """A walk over every table: the models' columns named like a phone or an
+    ID number are of the encrypted type with a `_hmac` column beside them;
+    the database the migrations built has no other such column, and no
+    clear value in any of them."""
+    from flask_appbuilder import Model
+    from sqlalchemy import inspect
+
+    from models.protected import Encrypted, is_token
+
+    clear = []
+    for table in Model.metadata.sorted_tables:
+        for column in table.columns:
+            if PERSONAL_COLUMN.search(column.name) and not column.name.endswith("_hmac"):
+                if not isinstance(column.type, Encrypted) or f"{column.name}_hmac" not in table.columns:
+                    clear.append(f"{table.name}.{column.name}")
+    assert not clear, f"stored in clear: {clear}"
+    checked = 0
+    with app.app_context():
+        inspector = inspect(db.engine)
+        for table_name in inspector.get_table_names():
+            for column in inspector.get_columns(table_name):
+                name = column["name"]
+                if not PERSONAL_COLUMN.search(name) or name.endswith("_hmac"):
+                    continue
+                model = Model.metadata.tables.get(table_name)
+                assert model is not None and isinstance(model.c[name].type, Encrypted), f"{table_name}.{name}"
+                values = db.session.execute(text(f'SELECT "{name}" FROM "{table_name}" '   # nosec B608 - names from the schema
+                                                 f'WHERE "{name}" IS NOT NULL')).scalars().all()
+                assert all(is_token(v) for v in values), f"clear value in {table_name}.{name}"
+                checked += len(values)
+    assert checked > 10   # the demo's accounts, experts and units
+
+
+def test_a_stored_expert_phone_is_not_readable_in_the_raw_table(app, client):
+    from models import Expert
+    from models.protected import blind_index
+    from tests.conftest import csrf_token
+
+    login(client, "gc_pwh")
+    with app.app_context():
+        from models import Organisation
+        unit = db.session.scalar(select(Organisation.id).where(Organisation.name == "天津市第一机床厂有限公司"))
+    response = client.post("/meetings/experts", data={
+        "username": "zj_newone", "name": "新专家", "unit_id": str(unit), "series": "05", "major": "机械工程",
+        "title": "正高级工程师", "phone": "13912340077", "csrf_token": csrf_token(client, "/meetings/experts")})
+    assert response.status_code == 200 and "新专家" in page_text(response)
+    assert "13912340077" in page_text(response)   # the committee reads it (an audited read)
+    with app.app_context():
+        raw = db.session.execute(text("SELECT phone, phone_hmac FROM expert WHERE name = '新专家'")).one()
+        assert "13912340077" not in repr(raw) and raw.phone_hmac == blind_index("13912340077")
+        assert db.session.scalar(select(Expert.phone).where(Expert.phone_hmac == blind_index("13912340077"))) \
+            == "13912340077"
+        dump = repr(db.session.execute(text("SELECT * FROM expert")).all())
+    assert "13912340077" not in dump and "139" + "0000" not in dump

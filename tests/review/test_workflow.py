@@ -413,9 +413,8 @@ def test_exact_visible_sets_per_role(app, client):
 def test_non_reviewers_cannot_act(app, client, submitted, username):
     login(client, username)
     response = act(client, submitted, "approve", version=1)
-    # an applicant has no work area at all; the administrator sees every
-    # declaration but takes no review step
-    assert response.status_code == (403 if username == APPLICANT_ID else 302)
+    # neither the applicant nor the administrator has a review work area
+    assert response.status_code == 403
     assert status_of(app, submitted) == "unit_review"
 
 
