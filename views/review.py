@@ -24,7 +24,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.declaration.data import Conflict, DeclarationData, lookups
-from app.platform.audit import identifiers_read
+from app.platform.audit import identifiers_read, record
 from app.insight.time_limits import waiting_marks
 from app.platform.extensions import db
 from app.platform.storage import storage

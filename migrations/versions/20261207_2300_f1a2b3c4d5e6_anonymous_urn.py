@@ -4,7 +4,7 @@ is written anew in a random order, a closed tally is checked against the
 experts present, and the applicant's history reads plain words, not the tally
 
 Revision ID: f1a2b3c4d5e6
-Revises: e5b8a0c4d7f1
+Revises: 409dbfb8b4d2
 Create Date: 2026-12-07 23:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f1a2b3c4d5e6'
-down_revision = 'e5b8a0c4d7f1'
+down_revision = '409dbfb8b4d2'
 branch_labels = None
 depends_on = None
 

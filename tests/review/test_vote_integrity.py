@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from app.accounts.auth import create_applicant
 from app.platform.extensions import db
-from app.review import meetings, voting
+from app.review import voting
 from models import (
     Attachment,
     AuditEvent,
