@@ -116,12 +116,14 @@ def _install_request_hooks(app: Flask) -> None:
         reject_out_of_range_numbers,
         request_id,
         store_unavailable,
+        text_lines,
     )
     from app.platform.frame import install_frame_tags
     from app.platform.transactions import install_read_only_commit
     from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.filters["lines"] = text_lines
     install_link_cache(app)
     install_frame_tags(app)
     install_read_only_commit(app)

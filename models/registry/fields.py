@@ -22,7 +22,8 @@ def clean_text(value: Any, compatibility: bool = False) -> str:
     Chinese punctuation (NFC); numbers, dates and codes are folded (NFKC), so
     full-width digits count as digits."""
     form = "NFKC" if compatibility else "NFC"
-    text = unicodedata.normalize(form, str(value or "")).replace("\r\n", "\n").strip()
+    # line breaks are stored as \n whatever the browser sent (\r\n, a lone \r)
+    text = unicodedata.normalize(form, str(value or "")).replace("\r\n", "\n").replace("\r", "\n").strip()
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
 
 
