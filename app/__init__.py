@@ -124,12 +124,15 @@ def _install_request_hooks(app: Flask) -> None:
         reject_out_of_range_numbers,
         request_id,
         store_unavailable,
+        text_lines,
     )
     from app.platform.frame import install_frame_tags
     from app.platform.transactions import install_read_only_commit
     from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS
+    from models.registry.fields import DATE_IMPOSSIBLE
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.filters["lines"] = text_lines
     install_link_cache(app)
     install_frame_tags(app)
     install_read_only_commit(app)
@@ -137,6 +140,7 @@ def _install_request_hooks(app: Flask) -> None:
     app.before_request(refuse_control_characters)
     install_text_field_check()
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
+    app.jinja_env.globals["date_impossible"] = DATE_IMPOSSIBLE   # said beside a date box by zh.js
     app.jinja_env.globals["applicant_labels"] = APPLICANT_LABELS
 
     def session_store_down():

@@ -63,8 +63,9 @@ class Block:
 
 def _ink(text: str) -> int:
     """Printed width in half-em units: a Chinese character is two, a digit or
-    letter a little more than one (in WenQuanYi Micro Hei)."""
-    return math.ceil(sum(2 if ord(c) > 0x2E80 else 1.15 for c in text))
+    letter a little more than one (in WenQuanYi Micro Hei). A text typed on
+    several lines is as wide as its longest line (each prints on its own)."""
+    return max(math.ceil(sum(2 if ord(c) > 0x2E80 else 1.15 for c in line)) for line in text.split("\n"))
 
 
 SHORT = 14      # a date, number, rank or code: printed on one line, never wrapped

@@ -193,6 +193,8 @@ def _render(html: str, font: Path) -> bytes:
     from xhtml2pdf import pisa
     from xhtml2pdf.config.resources import ResourceAccessPolicy
 
+    _keep_line_breaks_in_cjk_text()
+
     policy = ResourceAccessPolicy.server(base_dir=str(font.parent), extra_roots=(str(font.parent),),
                                          allow_remote=False, max_render_seconds=120)
     out = io.BytesIO()
@@ -201,6 +203,48 @@ def _render(html: str, font: Path) -> bytes:
     if result.err:
         raise PdfError(f"PDF rendering failed with {result.err} error(s)")
     return out.getvalue()
+
+
+def _keep_line_breaks_in_cjk_text() -> None:
+    """xhtml2pdf's line breaker for Chinese text (`-pdf-word-wrap: CJK`)
+    skips every <br>, so lines a person typed (numbered achievements, a work
+    history) print as one block. Break the text at each <br> first and let
+    the breaker wrap each piece; a blank line stays a blank line."""
+    from xhtml2pdf import reportlab_paragraph as rp
+
+    split = rp.cjkFragSplit
+    if getattr(split, "keeps_line_breaks", False):
+        return
+
+    def split_at_breaks(frags, maxWidths, calcBounds, encoding="utf8"):
+        if not any(hasattr(f, "lineBreak") for f in frags):
+            return split(frags, maxWidths, calcBounds, encoding)
+        widths = list(maxWidths) if isinstance(maxWidths, (list, tuple)) else [maxWidths]
+        pieces, current = [], []
+        for f in frags:
+            if not hasattr(f, "lineBreak"):
+                current.append(f)
+                continue
+            if f.text:
+                current.append(_without_break(f, f.text))
+            pieces.append(current or [_without_break(f, " ")])
+            current = []
+        if current:
+            pieces.append(current)
+        lines = []
+        for piece in pieces:
+            lines += split(piece, widths[min(len(lines), len(widths) - 1):], calcBounds, encoding).lines
+        return rp.ParaLines(kind=1, lines=lines)
+
+    split_at_breaks.keeps_line_breaks = True
+    rp.cjkFragSplit = split_at_breaks
+
+
+def _without_break(frag, text: str):
+    piece = frag.clone(text=text)
+    if hasattr(piece, "lineBreak"):
+        del piece.lineBreak
+    return piece
 
 
 def _only_the_font(uri: str, font: Path) -> str:

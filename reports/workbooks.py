@@ -176,8 +176,11 @@ def _spans(n: int, width: int) -> list[tuple[int, int]]:
 
 
 def _height(values, spans) -> float:
+    """A row tall enough for its longest cell; every line the applicant typed
+    starts a new printed line (the cells wrap, keeping the line breaks)."""
     lines = 1
     for value, (c1, c2) in zip(values, spans):
         chars_per_line = max(1, (c2 - c1 + 1) * 7)
-        lines = max(lines, -(-len(str(value or "")) // chars_per_line))
+        typed = str(value or "").split("\n")
+        lines = max(lines, sum(max(1, -(-len(line) // chars_per_line)) for line in typed))
     return min(409, 15 * lines + 4)

@@ -5,8 +5,12 @@ from flask import abort, g
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from wtforms.fields.core import UnboundField
+from wtforms import DateField as WtformsDateField
+from wtforms.fields.core import Field, UnboundField
+from wtforms.validators import StopValidation
+from wtforms.widgets import html_params
 
 from app.data.organisations import OrganisationInUse
 from models.protected import Encrypted
@@ -17,6 +21,60 @@ DATABASE_MESSAGE = "保存失败：数据不符合要求或已被他人修改，
 from app.platform.audit import record
 from app.platform.extensions import db
 from app.review.lists import visible_declaration
+from models.registry.fields import DATE_IMPOSSIBLE, Invalid, parse_date
+
+
+class DateInput:
+    """A text box with the calendar (bootstrap-datepicker, set up in zh.js
+    never to rewrite what was typed); it shows what was typed, also when
+    that was refused, so nothing is lost."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("class", "form-control date-input")
+        params = html_params(type="text", name=field.name, value=field._value(), placeholder="2027-02-28",
+                             autocomplete="off", maxlength="20", data_impossible=DATE_IMPOSSIBLE, **kwargs)
+        # fixed markup; html_params escapes every value, what was typed included
+        return Markup('<div class="input-group date-field"><span class="input-group-addon">'  # nosec B704 - escaped
+                      f'<i class="fa fa-calendar"></i></span><input {params}></div>')
+
+
+class TypedDateField(Field):
+    """A date on a generated form, read by the one date parser
+    (models.registry.fields.parse_date, full dates only): 2027-02-30 is
+    refused with its message beside the field and stays in the box as typed,
+    never saved as another day; an empty box is left to the field's
+    required-check."""
+
+    widget = DateInput()
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_date(valuelist[0], month_ok=False)
+        except Invalid as exc:
+            self.data = None
+            raise ValueError(str(exc)) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()   # the parser's message alone, not also "请选择…"
+
+
+def typed_dates(form) -> None:
+    """Every date field Flask-AppBuilder made for a Date column becomes a
+    TypedDateField with the same label, description and checks."""
+    for name in dir(form):
+        field = getattr(form, name, None)
+        if isinstance(field, UnboundField) and issubclass(field.field_class, WtformsDateField):
+            kwargs = {k: v for k, v in field.kwargs.items() if k not in ("widget", "format")}
+            setattr(form, name, UnboundField(TypedDateField, *field.args, name=field.name, **kwargs))
 
 
 class ChineseFormsMixin:
@@ -47,6 +105,7 @@ class ChineseFormsMixin:
     def _init_forms(self):
         super()._init_forms()
         for form in (self.add_form, self.edit_form):
+            typed_dates(form)
             for name in dir(form):
                 field = getattr(form, name, None)
                 if isinstance(field, UnboundField) and issubclass(field.field_class, QuerySelectField):

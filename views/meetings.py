@@ -34,6 +34,7 @@ from app.review.meetings import (
 from app.review.publicity import candidates, publicity_end, publish
 from app.review.voting import close_vote
 from models import ExpertDraw, Meeting, Organisation, ReviewOpinion, TitleSeries
+from models.registry.fields import Invalid, parse_date
 from permissions.roles import COMMITTEE_ROLE
 from reports.pdf import printout, refuse_when_busy
 
@@ -43,11 +44,10 @@ def _committee_only():
         abort(403)
 
 
-def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
+def _date(text: str | None, label: str) -> date | None:
+    """A typed date read by the one date parser (full dates only); None when
+    empty; Invalid with the parser's message when it is not a day."""
+    return parse_date(text, label, month_ok=False)
 
 
 def _ids(name: str) -> list[int]:
@@ -76,10 +76,14 @@ class MeetingView(BaseView):
         _committee_only()
         form = request.form
         errors = {}
-        held_on = _date(form.get("held_on"))
         year = form.get("year", "")
-        if held_on is None:
-            errors["held_on"] = "请选择会议日期"
+        try:
+            held_on = _date(form.get("held_on"), "")
+        except Invalid as exc:
+            held_on, errors["held_on"] = None, str(exc)
+        else:
+            if held_on is None:
+                errors["held_on"] = "请选择会议日期"
         if not (year.isdigit() and 2000 <= int(year) <= 2100):
             errors["year"] = "申报年度应为4位年份"
         if not errors:
@@ -213,10 +217,13 @@ class MeetingView(BaseView):
     def publish_results(self, meeting_id):
         _committee_only()
         meeting = meeting_of(g.user, meeting_id) or abort(404)
-        start = _date(request.form.get("start")) if request.form.get("start") else None
-        if request.form.get("start") and start is None:
-            flash("公示开始日期格式不正确", "danger")
-            return redirect(url_for(".show", meeting_id=meeting_id))
+        typed = request.form.get("start", "")
+        try:
+            start = _date(typed, "")
+        except Invalid as exc:
+            # the message names what was typed; the box is filled with it again (?start=)
+            flash(f"公示开始日期“{typed[:20]}”：{exc}", "danger")
+            return redirect(url_for(".show", meeting_id=meeting_id, start=typed[:20]))
         return self._act(meeting_id, lambda: publish(g.user, meeting, start), "已发布公示")
 
     def _results(self, meeting_id) -> dict:

@@ -30,6 +30,7 @@ from app.review.publicity import (
 )
 from models import Account, Certificate, Declaration, Holiday, Meeting, Objection
 from models.identity import mask_id_number
+from models.registry.fields import Invalid, parse_date
 from permissions.roles import OFFICE_ROLE
 from reports.content import qr_uri, verify_url
 from reports.pdf import printout, refuse_when_busy
@@ -106,9 +107,13 @@ class PublicityAdminView(BaseView):
     def holiday_add(self):
         _office_only()
         try:
-            day = date.fromisoformat(request.form.get("day", "").strip())
-        except ValueError:
-            flash("请选择节假日日期", "danger")
+            day = parse_date(request.form.get("day", ""), "节假日日期", month_ok=False)
+        except Invalid as exc:
+            day, message = None, str(exc)
+        else:
+            message = "请选择节假日日期"
+        if day is None:
+            flash(message, "danger")
             return redirect(url_for(".index"))
         if db.session.get(Holiday, day):
             flash(f"{day}已是节假日", "warning")

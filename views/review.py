@@ -44,6 +44,7 @@ from app.review.sheets import DEFENCE_HEADERS
 from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
 from models.identity import CONTROL_CHARACTER_MESSAGE, CONTROL_RE, mask_id_number, normalise_text
+from models.registry.fields import Invalid, parse_date
 from permissions.roles import COMMITTEE_ROLE
 from permissions.scopes import is_reviewer
 from app.platform.jobs import TRACKED_TASKS, recover_stale, start_tracked
@@ -338,9 +339,9 @@ def _due(action: str):
     if action != "return" or not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidStep("补正期限须晚于今天") from None
+        return parse_date(text, "补正期限", month_ok=False)
+    except Invalid as exc:
+        raise InvalidStep(str(exc)) from None
 
 
 def _label(action: str) -> str:

@@ -12,6 +12,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import abort, current_app, g, has_request_context, redirect, render_template, request, session
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.sansio.utils import host_is_trusted
@@ -512,3 +513,14 @@ def install_link_cache(app) -> None:
         return url
 
     app.jinja_env.globals["url_for"] = url_for
+
+
+def text_lines(value) -> Markup:
+    """Text a person typed on several lines (numbered achievements, a work
+    history, an opinion), for a page or a printout: escaped first, then each
+    line break (\\r\\n, \\r or \\n) becomes <br>, so the lines stay lines and
+    nothing typed is ever read as markup."""
+    if value is None:
+        return Markup("")
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return Markup("<br>\n").join(escape(line) for line in text.split("\n"))

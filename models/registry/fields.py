@@ -27,7 +27,8 @@ def clean_text(value: Any, compatibility: bool = False) -> str:
     if has_control_characters(value):
         raise Invalid(CONTROL_CHARACTER_MESSAGE)
     form = "NFKC" if compatibility else "NFC"
-    text = unicodedata.normalize(form, str(value or "")).replace("\r\n", "\n").strip()
+    # line breaks are stored as \n whatever the browser sent (\r\n, a lone \r)
+    text = unicodedata.normalize(form, str(value or "")).replace("\r\n", "\n").replace("\r", "\n").strip()
     return "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
 
 
@@ -146,25 +147,37 @@ class YearField(Field):
 
 
 DATE_RE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})(?:\s*[-/.月]\s*([0-9]{1,2})\s*日?)?\s*月?")
+#: the one answer to a date that does not exist (2027-02-30) or cannot be read, on every form
+DATE_IMPOSSIBLE = "日期不存在，请按 2027-02-28 的格式填写"
+DATE_UNREADABLE = "日期格式不正确，请按 2027-02-28 的格式填写"
+DATE_INCOMPLETE = "请填写完整的日期（年、月、日），如 2027-02-28"
 
 
-def parse_date(text: str, label: str) -> date | None:
-    """2020-05-03, 2020/5/3, 2020年5月3日, 20200503; a month alone (2020-05,
-    2020年5月, 202005) means its 1st (D18)."""
+def parse_date(text: Any, label: str = "", month_ok: bool = True) -> date | None:
+    """The one reading of a typed date, for every form: 2027-02-28,
+    2027/2/28, 2027.2.28, 2027年2月28日 and 20270228 are the same day; a
+    month alone (2020-05, 2020年5月, 202005) means its 1st where `month_ok`
+    (the declaration's dates, D18) and is refused elsewhere. A date that does
+    not exist (2027-02-30) is refused, never moved to another day. None when
+    nothing was typed; Invalid (with the field's label) otherwise."""
     text = clean_text(text, compatibility=True)
     if not text:
         return None
+    prefix = f"{label}：" if label else ""
     compact = re.fullmatch(r"([0-9]{4})([0-9]{2})([0-9]{2})?", text)
     match = compact or DATE_RE.fullmatch(text)
     if not match:
-        raise Invalid(f"{label}格式应为“2020-05-01”，只知道年月的填“2020-05”")
+        hint = "；只知道年月的填 2020-05" if month_ok else ""
+        raise Invalid(prefix + DATE_UNREADABLE + hint)
+    if match.group(3) is None and not month_ok:
+        raise Invalid(prefix + DATE_INCOMPLETE)
     year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
     try:
         value = date(year, month, day)
     except ValueError:
-        raise Invalid(f"{label}不是有效的日期") from None
+        raise Invalid(prefix + DATE_IMPOSSIBLE) from None
     if year < 1900:
-        raise Invalid(f"{label}不是有效的日期")
+        raise Invalid(prefix + DATE_IMPOSSIBLE)
     return value
 
 

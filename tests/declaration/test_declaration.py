@@ -128,8 +128,9 @@ def test_month_dates_store_the_first(app, applicant, raw, stored):
     assert f'value="{stored}"' in page_text(applicant.get("/declaration/basic"))
 
 
-@pytest.mark.parametrize("raw, message", [("2020-13", "不是有效的日期"), ("明年", "格式应为"), ("2999-01-01", "不能晚于今天"),
-                                          ("2020-02-30", "不是有效的日期")])
+@pytest.mark.parametrize("raw, message", [("2020-13", "日期不存在"), ("明年", "日期格式不正确"), ("2999-01-01", "不能晚于今天"),
+                                          ("2020-02-30", "日期不存在，请按 2027-02-28 的格式填写"),
+                                          ("2027-02-30", "日期不存在"), ("2020/2/30", "日期不存在")])
 def test_bad_dates(app, applicant, raw, message):
     response = post(applicant, "/declaration/basic", basic(app, work_start_date=raw))
     assert response.status_code == 400 and message in page_text(response)

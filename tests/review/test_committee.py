@@ -327,7 +327,7 @@ def test_working_days_skip_weekends_and_entered_holidays(app, client):
     assert "已添加节假日2027-01-01" in page_text(response)
     bad = client.post("/publicity-admin/holidays", data={"day": "2027-13-01", "csrf_token": token},
                       follow_redirects=True)
-    assert "请选择节假日日期" in page_text(bad)
+    assert "节假日日期：日期不存在，请按 2027-02-28 的格式填写" in page_text(bad)
     with app.app_context():
         assert db.session.query(Holiday).count() == 1
         assert last_day(thursday, 5) == date(2027, 1, 7)       # the holiday does not count either

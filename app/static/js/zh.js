@@ -16,7 +16,21 @@
   };
   if ($.fn.datepicker) {
     $.fn.datepicker.dates["zh-CN"] = zh;
-    $.extend($.fn.datepicker.defaults, { language: "zh-CN", weekStart: 1, todayHighlight: true, autoclose: true });
+    // The calendar only ever fills the box when a day is clicked: what was
+    // typed or pasted is never re-read and rewritten (no parsing on leaving
+    // the field or on Enter, arrow keys move the cursor, not the date), so
+    // 2027-02-30 stays 2027-02-30 and the server answers it beside the field.
+    $.extend($.fn.datepicker.defaults, { language: "zh-CN", weekStart: 1, todayHighlight: true, autoclose: true,
+                                         forceParse: false, keyboardNavigation: false });
+    var picker = $.fn.datepicker.Constructor;
+    if (picker && picker.prototype.paste) {
+      // its own paste handler replaced the box's text with its reading of
+      // the clipboard (empty when it could not read it): let the text land
+      picker.prototype.paste = function () {
+        var self = this;
+        setTimeout(function () { self.update(); }, 0);
+      };
+    }
   }
   if ($.fn.select2) {
     $.fn.select2.defaults.set("language", {
@@ -49,5 +63,25 @@
     if ($.fn.datepicker) {
       $("input.date-input").datepicker({ format: "yyyy-mm-dd", forceParse: false, language: "zh-CN" });
     }
+    // A day that does not exist (2027-02-30) is said beside the box when it
+    // is left, in the server's words (data-impossible), and kept as typed.
+    $(document).on("change blur", "input[data-impossible]", function () {
+      var box = $(this), text = $.trim(box.val()), anchor = box.closest(".date-field");
+      if (!anchor.length) { anchor = box; }
+      var hint = anchor.nextAll(".date-hint");
+      var m = /^([0-9]{4})\s*[-\/.年]\s*([0-9]{1,2})\s*[-\/.月]\s*([0-9]{1,2})\s*日?$/.exec(text) ||
+              /^([0-9]{4})([0-9]{2})([0-9]{2})$/.exec(text);
+      var wrong = false;
+      if (m) {
+        var y = +m[1], mo = +m[2], d = +m[3], day = new Date(Date.UTC(y, mo - 1, d));
+        wrong = day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d;
+      }
+      hint.remove();
+      // the server's answer already beside the box says the same
+      if (wrong && anchor.parent().text().indexOf(box.data("impossible")) < 0) {
+        $("<p class=\"help-block field-error date-hint\"></p>").text(box.data("impossible"))
+          .insertAfter(anchor);
+      }
+    });
   });
 })(window.jQuery);
