@@ -20,7 +20,8 @@ down_revision = '409dbfb8b4d2'
 branch_labels = None
 depends_on = None
 
-PLAIN = {"pass": "经评委会无记名投票表决，评审通过", "fail": "经评委会无记名投票表决，评审未通过"}
+OUTCOME_WORDS = {"pass": "经评委会无记名投票表决，评审通过",   # nosec B105 - a workflow step's name, not a password
+                 "fail": "经评委会无记名投票表决，评审未通过"}
 
 
 def upgrade():
@@ -59,7 +60,7 @@ def upgrade():
         batch.create_check_constraint(
             "ck_group_declaration_tally", "present IS NULL OR (yes + no + abstain <= present AND present <= expected)")
     # the applicant reads the outcome in plain words (W14); the tally stays on group_declaration
-    for action, words in PLAIN.items():
+    for action, words in OUTCOME_WORDS.items():
         conn.execute(sa.text("UPDATE review_event SET opinion = :words WHERE action = :action "
                              "AND opinion LIKE '表决结果：%'"), {"words": words, "action": action})
 
