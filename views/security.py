@@ -13,11 +13,11 @@ from views.account import AuthView, RegisterView
 from views.api_security import SecurityApi
 from views.permission_lists import PermissionModelView, PermissionViewModelView, ViewMenuModelView
 from views.users import (
-    GroupView,
     RegisterUserModelView,
     ResetMyPasswordView,
     ResetPasswordView,
     RoleView,
+    UserGroupModelView,
     UserInfoEditView,
     UserView,
 )
@@ -34,7 +34,7 @@ class SecurityManager(FabSecurityManager):
     registeruserdbview = RegisterView
     userdbmodelview = UserView
     rolemodelview = RoleView
-    groupmodelview = GroupView
+    groupmodelview = UserGroupModelView
     registerusermodelview = RegisterUserModelView
     permissionmodelview = PermissionModelView
     viewmenumodelview = ViewMenuModelView

@@ -13,7 +13,7 @@ from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.security.views import ResetPasswordView as FabResetPasswordView
 from flask_appbuilder.security import views as fab
-from flask_appbuilder.security.views import RoleModelView, UserDBModelView, UserGroupModelView
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_appbuilder.security.views import UserInfoEditView as FabUserInfoEditView
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
@@ -245,7 +245,7 @@ def _int_or_404(value) -> int:
     return int(value)
 
 
-class GroupView(UserGroupModelView):
+class UserGroupModelView(fab.UserGroupModelView):
     """FAB's groups are not used here: listed only, and they give no roles
     (SecurityManager.get_user_roles), so no group can join roles that 三员分立
     keeps apart."""
