@@ -1,6 +1,6 @@
 """HTML to PDF with xhtml2pdf: the CJK font embedded (never a silent fall
-back to Helvetica), and a resource policy that lets the renderer read the
-font and nothing else — images arrive as data: URIs, and there is no
+back to Helvetica), characters it lacks set in a fallback font (glyphs.py),
+and a resource policy that lets the renderer read the fonts and nothing else — images arrive as data: URIs, and there is no
 network or file access for anything a person typed.
 
 Rendering is the heaviest thing a request does (about half a second of CPU),
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import time
 from pathlib import Path
 
@@ -28,6 +29,9 @@ from app.platform import jobs
 from app.platform.kvstore import kv
 from app.platform.ratelimit import allow
 from app.platform.storage import storage
+from reports import glyphs
+
+log = logging.getLogger(__name__)
 
 #: how long a person's render may hold their print lock (seconds)
 RENDER_LOCK_SECONDS = 120
@@ -52,6 +56,34 @@ def font_path() -> Path:
     return path
 
 
+def fallback_fonts() -> tuple[Path, ...]:
+    """The installed PDF_FALLBACK_FONTS. A missing one is logged (once per
+    process): the characters only it has then print as the placeholder."""
+    found = []
+    for name in current_app.config["PDF_FALLBACK_FONTS"]:
+        path = Path(name)
+        if path.is_file():
+            found.append(path)
+        elif path not in _reported_missing:
+            _reported_missing.add(path)
+            log.error("PDF fallback font %s is missing: install it (make system-packages)", path)
+    return tuple(found)
+
+
+_reported_missing: set[Path] = set()
+
+
+def _page(template: str, **context) -> str:
+    """The printout's HTML, every character in a font that has it."""
+    font = font_path()
+    html = render_template(template, font_url=str(font), for_pdf=True, **context)
+    return glyphs.with_fallback_fonts(html, glyphs.font_set(font, fallback_fonts()))
+
+
+def _fonts() -> tuple[Path, ...]:
+    return (font_path(), *fallback_fonts())
+
+
 def refuse_when_busy(user_id: int) -> None:
     """Called before any work on a printout request: while the person's
     render runs, or after they reached their limit, the answer is 429 at the
@@ -65,9 +97,8 @@ def printout(declaration_id: int, user_id: int, template: str, **context) -> byt
     """The PDF of one declaration's printout: the kept one when the page is
     unchanged, else rendered by the job worker (within the person's limits)
     and kept."""
-    font = font_path()
-    html = render_template(template, font_url=str(font), for_pdf=True, **context)
-    digest = hashlib.sha256(f"{template}\0{font}\0{html}".encode()).hexdigest()[:40]
+    html = _page(template, **context)   # names the fonts it uses
+    digest = hashlib.sha256(f"{template}\0{font_path()}\0{html}".encode()).hexdigest()[:40]
     key = f"pdf{declaration_id}-{digest}.pdf"
     kept = _kept(key)
     if kept is not None:
@@ -120,7 +151,7 @@ def render_printout(html: str, key: str, pointer: str, lock: str) -> None:
     so a failed job is kept only a minute."""
     state = "failed"
     try:
-        storage().save(key, _render(html, font_path()))
+        storage().save(key, _render(html, _fonts()))
         previous = kv().get(pointer)
         kv().set(pointer, key, KEPT_SECONDS)
         if previous and previous != key:
@@ -135,8 +166,7 @@ def render_printout(html: str, key: str, pointer: str, lock: str) -> None:
 def render_pdf(template: str, **context) -> bytes:
     """A PDF rendered now, not kept: documents that are not one declaration's
     printout (certificate, 表决结果) and the batch job (which runs off the web workers)."""
-    font = font_path()
-    return _render(render_template(template, font_url=str(font), for_pdf=True, **context), font)
+    return _render(_page(template, **context), _fonts())
 
 
 def warm_up() -> None:
@@ -145,26 +175,35 @@ def warm_up() -> None:
     instead of paying for them on each printout."""
     font = font_path()
     _render(f'<html><head><style>@font-face {{ font-family: cjk; src: url("{font}"); }} '
-            f'body {{ font-family: cjk; }}</style></head><body>职称申报</body></html>', font)
+            f'body {{ font-family: cjk; }}</style></head><body>职称申报</body></html>', (font,))
 
 
-def _render(html: str, font: Path) -> bytes:
+def _render(html: str, fonts: tuple[Path, ...]) -> bytes:
     # xhtml2pdf (~20 MB) is loaded where printouts are rendered: the job
     # worker, not every web worker (#13: memory)
+    from reportlab.pdfbase import ttfonts
     from xhtml2pdf import pisa
     from xhtml2pdf.config.resources import ResourceAccessPolicy
 
-    policy = ResourceAccessPolicy.server(base_dir=str(font.parent), extra_roots=(str(font.parent),),
-                                         allow_remote=False, max_render_seconds=120)
+    ttfonts.makeToUnicodeCMap = glyphs.to_unicode_cmap   # text layer of characters beyond the BMP
+
+    folders = tuple(dict.fromkeys(str(font.parent) for font in fonts))
+    # The server policy's 20 MB per file would refuse the larger fallback fonts (HanaMinB 31 MB,
+    # BabelStoneHan 51 MB): room for the configured fonts, the other limits as they are.
+    sizes = [font.stat().st_size for font in fonts]
+    policy = ResourceAccessPolicy.server(base_dir=folders[0], extra_roots=folders,
+                                         allow_remote=False, max_render_seconds=120,
+                                         max_local_bytes=max([20 * 2**20, *sizes]),
+                                         max_total_bytes=50 * 2**20 + sum(sizes))
     out = io.BytesIO()
     result = pisa.CreatePDF(html, dest=out, encoding="utf-8", resource_policy=policy,
-                            link_callback=lambda uri, rel: _only_the_font(uri, font))
+                            link_callback=lambda uri, rel: _only_the_fonts(uri, fonts))
     if result.err:
         raise PdfError(f"PDF rendering failed with {result.err} error(s)")
     return out.getvalue()
 
 
-def _only_the_font(uri: str, font: Path) -> str:
-    if uri.startswith("data:") or Path(uri) == font:
+def _only_the_fonts(uri: str, fonts: tuple[Path, ...]) -> str:
+    if uri.startswith("data:") or Path(uri) in fonts:
         return uri
     return ""  # anything else (file://, http, a path someone typed) is not fetched
