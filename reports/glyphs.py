@@ -4,10 +4,10 @@ The main PDF font (WenQuanYi Micro Hei) lacks CJK Ext. A–G, many
 compatibility ideographs and emoji, and ReportLab draws a character its font
 lacks as nothing, in the text layer too. Before rendering, each run of text
 the main font cannot draw is wrapped in a span of the first fallback font
-that can (PDF_FALLBACK_FONTS, registered with @font-face like the main one,
-and only in documents that use them: declaring a font makes the renderer
-read the whole file). A character no font has is logged with its code point
-(never the text around it, which may be a name) and printed as PLACEHOLDER.
+that can (PDF_FALLBACK_FONTS; the renderer registers the ones a document
+uses, see reports/pdf.py). A character no font has is logged with its code
+point (never the text around it, which may be a name) and printed as
+PLACEHOLDER.
 
 Fonts' character maps are read once per process from their cmap tables
 (a few milliseconds, no outlines). Ordinary text costs one regular
@@ -31,7 +31,7 @@ PLACEHOLDER = "\u3013"
 #: format characters with no glyph of their own (joiners, variation selectors,
 #: BOM): nothing to draw, so they are left out of the drawn text
 IGNORABLE = re.compile("[\u200b-\u200d\u2060\ufeff\ufe00-\ufe0f\U000e0100-\U000e01ef]")
-#: the family names the fallback fonts get in the document's CSS
+#: the family names of the fallback fonts (1, 2, … in PDF_FALLBACK_FONTS order)
 FAMILY = "cjkfb{}"
 
 _MARKUP = re.compile(r"(<[^>]*>)")
@@ -165,29 +165,27 @@ def font_set(main: Path, fallbacks: tuple[Path, ...]) -> FontSet:
 
 def with_fallback_fonts(html: str, fonts: FontSet) -> str:
     """The HTML with every run of text the main font lacks set in the first
-    fallback font that has it (and that font declared), a character no font
-    has replaced by PLACEHOLDER and logged, and glyph-less format
-    characters left out. Text before <body> (styles, title) is left alone."""
+    fallback font that has it, a character no font has replaced by
+    PLACEHOLDER and logged, and glyph-less format characters left out. Text
+    before <body> (styles, title) and markup are left alone."""
     body = html.find("<body")
     body = 0 if body < 0 else body
     if fonts.needs_care.search(html, body) is None:
         return html                                  # the fast path: all in the main font
-    used: set[int] = set()
     logged: set[int] = set()
     parts = _MARKUP.split(html[body:])
     for n in range(0, len(parts), 2):                # even items are text, odd ones markup
         if fonts.needs_care.search(parts[n]):
-            parts[n] = _wrap(parts[n], fonts, used, logged)
-    head = html[:body]
-    if used:
-        faces = "".join(f'@font-face {{ font-family: {FAMILY.format(i)}; src: url("{fonts.fallbacks[i - 1]}"); }}\n'
-                        for i in sorted(used))
-        end = head.find("</style>")
-        head = head[:end] + faces + head[end:] if end >= 0 else head + f"<style>{faces}</style>"
-    return head + "".join(parts)
+            parts[n] = _wrap(parts[n], fonts, logged)
+    return html[:body] + "".join(parts)
 
 
-def _wrap(text: str, fonts: FontSet, used: set[int], logged: set[int]) -> str:
+def uses(html: str, i: int) -> bool:
+    """Whether the HTML sets text in the i-th fallback font."""
+    return f'<span style="font-family: {FAMILY.format(i)}">' in html
+
+
+def _wrap(text: str, fonts: FontSet, logged: set[int]) -> str:
     out: list[str] = []
     run: list[str] = []
     current = 0
@@ -210,8 +208,6 @@ def _wrap(text: str, fonts: FontSet, used: set[int], logged: set[int]) -> str:
         if font != current:
             flush()
             current = font
-            if font:
-                used.add(font)
         run.append(ch)
     flush()
     return "".join(out)

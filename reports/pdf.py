@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -97,8 +98,9 @@ def printout(declaration_id: int, user_id: int, template: str, **context) -> byt
     """The PDF of one declaration's printout: the kept one when the page is
     unchanged, else rendered by the job worker (within the person's limits)
     and kept."""
-    html = _page(template, **context)   # names the fonts it uses
-    digest = hashlib.sha256(f"{template}\0{font_path()}\0{html}".encode()).hexdigest()[:40]
+    html = _page(template, **context)
+    fonts = "\0".join(map(str, _fonts()))   # other fonts, another file
+    digest = hashlib.sha256(f"{template}\0{fonts}\0{html}".encode()).hexdigest()[:40]
     key = f"pdf{declaration_id}-{digest}.pdf"
     kept = _kept(key)
     if kept is not None:
@@ -187,23 +189,47 @@ def _render(html: str, fonts: tuple[Path, ...]) -> bytes:
 
     ttfonts.makeToUnicodeCMap = glyphs.to_unicode_cmap   # text layer of characters beyond the BMP
 
-    folders = tuple(dict.fromkeys(str(font.parent) for font in fonts))
-    # The server policy's 20 MB per file would refuse the larger fallback fonts (HanaMinB 31 MB,
-    # BabelStoneHan 51 MB): room for the configured fonts, the other limits as they are.
-    sizes = [font.stat().st_size for font in fonts]
-    policy = ResourceAccessPolicy.server(base_dir=folders[0], extra_roots=folders,
-                                         allow_remote=False, max_render_seconds=120,
-                                         max_local_bytes=max([20 * 2**20, *sizes]),
-                                         max_total_bytes=50 * 2**20 + sum(sizes))
+    font, *fallbacks = fonts
+    _register_fallbacks(html, fallbacks)
+    policy = ResourceAccessPolicy.server(base_dir=str(font.parent), extra_roots=(str(font.parent),),
+                                         allow_remote=False, max_render_seconds=120)
     out = io.BytesIO()
     result = pisa.CreatePDF(html, dest=out, encoding="utf-8", resource_policy=policy,
-                            link_callback=lambda uri, rel: _only_the_fonts(uri, fonts))
+                            link_callback=lambda uri, rel: _only_the_font(uri, font))
     if result.err:
         raise PdfError(f"PDF rendering failed with {result.err} error(s)")
     return out.getvalue()
 
 
-def _only_the_fonts(uri: str, fonts: tuple[Path, ...]) -> str:
-    if uri.startswith("data:") or Path(uri) in fonts:
+def _register_fallbacks(html: str, fallbacks: list[Path]) -> None:
+    """Make the fallback fonts the document uses known to the renderer under
+    their family names: registered with ReportLab once per process, when a
+    document first needs one. Not by @font-face: xhtml2pdf would read and
+    hash the whole file (HanaMinB 31 MB, BabelStoneHan 51 MB) on every
+    render; ordinary documents use none and pay nothing."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from xhtml2pdf import default
+
+    for i, path in enumerate(fallbacks, 1):
+        if not glyphs.uses(html, i):
+            continue
+        family = glyphs.FAMILY.format(i)
+        name = f"{family}-{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+        with _registering:
+            if name not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(name, str(path)))
+                for bold in (0, 1):          # no bold or italic faces: the regular one draws them
+                    for italic in (0, 1):
+                        addMapping(name, bold, italic, name)
+            default.DEFAULT_FONT[family] = name
+
+
+_registering = threading.Lock()
+
+
+def _only_the_font(uri: str, font: Path) -> str:
+    if uri.startswith("data:") or Path(uri) == font:
         return uri
     return ""  # anything else (file://, http, a path someone typed) is not fetched
