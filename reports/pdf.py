@@ -1,7 +1,8 @@
 """HTML to PDF with xhtml2pdf: the CJK font embedded (never a silent fall
-back to Helvetica), characters it lacks set in a fallback font (glyphs.py),
-and a resource policy that lets the renderer read the fonts and nothing else — images arrive as data: URIs, and there is no
-network or file access for anything a person typed.
+back to Helvetica), the characters it lacks set in fallback fonts
+(glyphs.py), and a resource policy that lets the renderer read the font and
+nothing else — images arrive as data: URIs, and there is no network or file
+access for anything a person typed.
 
 Rendering is the heaviest thing a request does (about half a second of CPU),
 so a printout is kept in the storage under a digest of its HTML: printed

@@ -160,3 +160,9 @@ def test_sms_text_keeps_every_character(app):
     with app.app_context():
         send_sms("13912345678", f"{NAME}同志：您申报的《{TITLE}》已受理。")
     assert f"{NAME}同志：您申报的《{TITLE}》已受理。" in outbox(app)[-1]["text"]
+
+
+def test_list_writer_keeps_every_character():
+    from reports.workbooks import write_rows
+    data = write_rows([["姓名", "工作单位", "论文题目"], [NAME, UNIT, TITLE]])
+    assert list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))[1] == (NAME, UNIT, TITLE)
