@@ -22,8 +22,8 @@ from tests.reports.paper import check_printout, html_texts, pypdf_text, squeeze
 from tests.reports.test_paper import arrange_defence
 from tests.review.conftest import OTHER_ID
 
-# Ext. A 䶮, Ext. B 𠮷, Ext. C 𫖮, an emoji
-NAME = "陶䶮𠮷𫖮😀"
+# Ext. A 䶮, B 𠮷, C 𫖮, D 𫝀, E 𫠠, F 𬺰, G 𰻝, an emoji
+NAME = "陶䶮𠮷𫖮𫝀𫠠𬺰𰻝😀"
 # Ext. A, B, C, D 𫝀, E 𫠠, F 𬺰, G 𰻝 (biáng), an emoji
 TITLE = "䶮𠮷𫖮𫝀𫠠𬺰𰻝😀面条机的研究"
 UNIT = "天津𰻝䶮机械装备集团有限公司"
