@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := run.py
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
-APT_PACKAGES := fonts-wqy-microhei poppler-utils
+APT_PACKAGES := fonts-wqy-microhei fonts-hanazono fonts-babelstone-han fonts-symbola poppler-utils
 APT_TEST_PACKAGES := chromium
 
 .PHONY: run test setup deps system-packages system-test-packages translations clean

@@ -200,6 +200,15 @@ class Config:
 
     # Printouts: a TrueType CJK font from Debian's fonts-wqy-microhei.
     PDF_FONT = env_str("PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    # Characters PDF_FONT lacks (CJK Ext. A-H, compatibility ideographs, emoji) are set in the
+    # first of these that has them (TrueType outlines only: ReportLab cannot embed CFF fonts).
+    # Chosen by measured coverage: scripts/font_coverage.py; README "Fonts".
+    PDF_FALLBACK_FONTS = tuple(p.strip() for p in env_str("PDF_FALLBACK_FONTS", ",".join((
+        "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",        # fonts-hanazono: Ext. A, compatibility
+        "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",        # Ext. B-F
+        "/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf",  # fonts-babelstone-han: Ext. G, H (part)
+        "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",  # fonts-symbola: emoji
+    ))).split(",") if p.strip())
     # Speed (#13): PDF renders per person (a kept, unchanged printout does not count).
     PRINT_RATE_LIMIT = env_str("PRINT_RATE_LIMIT", "20 per minute;200 per hour")
     # With a queue, printouts are rendered by the job worker; a request waits this long for one.

@@ -1,7 +1,8 @@
 """HTML to PDF with xhtml2pdf: the CJK font embedded (never a silent fall
-back to Helvetica), and a resource policy that lets the renderer read the
-font and nothing else — images arrive as data: URIs, and there is no
-network or file access for anything a person typed.
+back to Helvetica), the characters it lacks set in fallback fonts
+(glyphs.py), and a resource policy that lets the renderer read the font and
+nothing else — images arrive as data: URIs, and there is no network or file
+access for anything a person typed.
 
 Rendering is the heaviest thing a request does (about half a second of CPU),
 so a printout is kept in the storage under a digest of its HTML: printed
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +32,9 @@ from app.platform import jobs
 from app.platform.kvstore import kv
 from app.platform.ratelimit import allow
 from app.platform.storage import storage
+from reports import glyphs
+
+log = logging.getLogger(__name__)
 
 #: how long a person's render may hold their print lock (seconds)
 RENDER_LOCK_SECONDS = 120
@@ -51,6 +57,34 @@ def font_path() -> Path:
     if not path.is_file():
         raise PdfError(f"PDF font {path} is missing: install fonts-wqy-microhei (make system-packages)")
     return path
+
+
+def fallback_fonts() -> tuple[Path, ...]:
+    """The installed PDF_FALLBACK_FONTS. A missing one is logged (once per
+    process): the characters only it has then print as the placeholder."""
+    found = []
+    for name in current_app.config["PDF_FALLBACK_FONTS"]:
+        path = Path(name)
+        if path.is_file():
+            found.append(path)
+        elif path not in _reported_missing:
+            _reported_missing.add(path)
+            log.error("PDF fallback font %s is missing: install it (make system-packages)", path)
+    return tuple(found)
+
+
+_reported_missing: set[Path] = set()
+
+
+def _page(template: str, **context) -> str:
+    """The printout's HTML, every character in a font that has it."""
+    font = font_path()
+    html = render_template(template, font_url=str(font), for_pdf=True, **context)
+    return glyphs.with_fallback_fonts(html, glyphs.font_set(font, fallback_fonts()))
+
+
+def _fonts() -> tuple[Path, ...]:
+    return (font_path(), *fallback_fonts())
 
 
 def refuse_when_busy(user_id: int) -> None:
@@ -77,9 +111,10 @@ def most_in_one_go() -> int:
     return min(item.amount for item in parse_many(current_app.config["PRINT_RATE_LIMIT"]))
 
 
-def _version(owner: int | str, template: str, html: str, font: Path) -> tuple[str, str]:
+def _version(owner: int | str, template: str, html: str) -> tuple[str, str]:
     """The storage key of this version of a printout, and the pointer to its owner's kept one."""
-    digest = hashlib.sha256(f"{template}\0{font}\0{html}".encode()).hexdigest()[:40]
+    fonts = "\0".join(map(str, _fonts()))   # other fonts, another file
+    digest = hashlib.sha256(f"{template}\0{fonts}\0{html}".encode()).hexdigest()[:40]
     return f"pdf{owner}-{digest}.pdf", f"printout:{owner}:{template}"
 
 
@@ -88,9 +123,8 @@ def printout(owner: int | str, user_id: int, template: str, **context) -> bytes:
     document's by a name such as "m12"): the kept one when the page is
     unchanged, else rendered by the job worker (within the person's limits)
     and kept."""
-    font = font_path()
-    html = render_template(template, font_url=str(font), for_pdf=True, **context)
-    key, pointer = _version(owner, template, html, font)
+    html = _page(template, **context)
+    key, pointer = _version(owner, template, html)
     kept = _kept(key)
     if kept is not None:
         return kept
@@ -109,12 +143,11 @@ def printout(owner: int | str, user_id: int, template: str, **context) -> bytes:
 def kept_or_rendered(owner: int | str, template: str, **context) -> bytes:
     """The same printout for work already on the job worker (a batch): the
     kept version when unchanged, else rendered here and kept."""
-    font = font_path()
-    html = render_template(template, font_url=str(font), for_pdf=True, **context)
-    key, pointer = _version(owner, template, html, font)
+    html = _page(template, **context)
+    key, pointer = _version(owner, template, html)
     kept = _kept(key)
     if kept is None:
-        kept = _render(html, font)
+        kept = _render(html, _fonts())
         _keep(kept, key, pointer)
     return kept
 
@@ -163,7 +196,7 @@ def render_printout(html: str, key: str, pointer: str, lock: str) -> None:
     so a failed job is kept only a minute."""
     state = "failed"
     try:
-        _keep(_render(html, font_path()), key, pointer)
+        _keep(_render(html, _fonts()), key, pointer)
         state = "ok"
     finally:
         kv().set(f"print-done:{key}", state, RENDER_LOCK_SECONDS)
@@ -174,8 +207,7 @@ def render_printout(html: str, key: str, pointer: str, lock: str) -> None:
 def render_pdf(template: str, **context) -> bytes:
     """A PDF rendered now, not kept. A person's request asks printout()
     instead (kept by version, counted, rendered on the job worker)."""
-    font = font_path()
-    return _render(render_template(template, font_url=str(font), for_pdf=True, **context), font)
+    return _render(_page(template, **context), _fonts())
 
 
 def warm_up() -> None:
@@ -184,16 +216,21 @@ def warm_up() -> None:
     instead of paying for them on each printout."""
     font = font_path()
     _render(f'<html><head><style>@font-face {{ font-family: cjk; src: url("{font}"); }} '
-            f'body {{ font-family: cjk; }}</style></head><body>职称申报</body></html>', font)
+            f'body {{ font-family: cjk; }}</style></head><body>职称申报</body></html>', (font,))
 
 
-def _render(html: str, font: Path) -> bytes:
+def _render(html: str, fonts: tuple[Path, ...]) -> bytes:
     # xhtml2pdf (~20 MB) is loaded where printouts are rendered: the job
     # worker, not every web worker (#13: memory)
+    from reportlab.pdfbase import ttfonts
     from xhtml2pdf import pisa
     from xhtml2pdf.config.resources import ResourceAccessPolicy
 
     _keep_line_breaks_in_cjk_text()
+    ttfonts.makeToUnicodeCMap = glyphs.to_unicode_cmap   # text layer of characters beyond the BMP
+
+    font, *fallbacks = fonts
+    _register_fallbacks(html, fallbacks)
 
     policy = ResourceAccessPolicy.server(base_dir=str(font.parent), extra_roots=(str(font.parent),),
                                          allow_remote=False, max_render_seconds=120)
@@ -203,6 +240,34 @@ def _render(html: str, font: Path) -> bytes:
     if result.err:
         raise PdfError(f"PDF rendering failed with {result.err} error(s)")
     return out.getvalue()
+
+
+def _register_fallbacks(html: str, fallbacks: list[Path]) -> None:
+    """Make the fallback fonts the document uses known to the renderer under
+    their family names: registered with ReportLab once per process, when a
+    document first needs one. Not by @font-face: xhtml2pdf would read and
+    hash the whole file (HanaMinB 31 MB, BabelStoneHan 51 MB) on every
+    render; ordinary documents use none and pay nothing."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from xhtml2pdf import default
+
+    for i, path in enumerate(fallbacks, 1):
+        if not glyphs.uses(html, i):
+            continue
+        family = glyphs.FAMILY.format(i)
+        name = f"{family}-{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+        with _registering:
+            if name not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(name, str(path)))
+                for bold in (0, 1):          # no bold or italic faces: the regular one draws them
+                    for italic in (0, 1):
+                        addMapping(name, bold, italic, name)
+            default.DEFAULT_FONT[family] = name
+
+
+_registering = threading.Lock()
 
 
 def _keep_line_breaks_in_cjk_text() -> None:
