@@ -49,7 +49,9 @@ def test_next_year_starts_from_last_years_declaration(app, client, live_server, 
     evaluate(app, [decl])   # the experts pass it and its 公示 ended
     login(client, "zcb")
     assert act(client, decl, "approve", opinion="同意").status_code == 302
-    with app.app_context():
+    with app.app_context():   # this year's window closes, the next opens (windows never overlap)
+        this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == date.today().year))
+        this.opens_on, this.closes_on = date.today() - timedelta(days=60), date.today() - timedelta(days=2)
         db.session.add(DeclarationYear(year=date.today().year + 1, opens_on=date.today() - timedelta(days=1),
                                        closes_on=date.today() + timedelta(days=20)))
         db.session.commit()
