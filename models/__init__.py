@@ -9,7 +9,7 @@ from models.declaration import Attachment, Declaration
 from models.dictionary import DICTIONARY_KINDS, SPECIAL_PAGES, DictItem, TitleLevel, TitleName, TitleSeries
 from models.export import ExportJob
 from models.kv import KVEntry
-from models.insight import Announcement, StepTimeLimit
+from models.insight import Announcement, OverdueReminder, StepTimeLimit
 from models.organisation import ORG_KINDS, Organisation
 from models.sections import SECTION_MODELS
 from models.site import SiteText
@@ -24,5 +24,5 @@ __all__ = [
     "ExportJob", "CertificateCounter", "DeclarationYear", "DefenceArrangement", "Notification",
     "ReviewEvent", "Attachment", "Declaration", "SECTION_MODELS", "DICTIONARY_KINDS", "ORG_KINDS", "SPECIAL_PAGES",
     "DictItem", "KVEntry", "Organisation", "SiteText", "TitleLevel", "TitleName", "TitleSeries", "Account",
-    "Announcement", "StepTimeLimit",
+    "Announcement", "OverdueReminder", "StepTimeLimit",
 ]

@@ -42,3 +42,13 @@ class StepTimeLimit(Model):
     working_days = Column(Integer, nullable=False)
 
     __table_args__ = (CheckConstraint("working_days > 0", name="ck_step_time_limit_positive"),)
+
+
+class OverdueReminder(Model):
+    """The day a reviewer was sent the overdue reminder: one row per reviewer
+    and day, written with the message, so the reminder goes once a day
+    whichever process runs it and however often."""
+
+    __tablename__ = "overdue_reminder"
+    account_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
+    day = Column(Date, primary_key=True)

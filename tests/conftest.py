@@ -87,6 +87,7 @@ WIPE = [
     "DELETE FROM attachment",
     "DELETE FROM review_event",
     "DELETE FROM notification",
+    "DELETE FROM overdue_reminder",
     "DELETE FROM defence_arrangement",
     "DELETE FROM certificate_counter",
     "DELETE FROM declaration_year",

@@ -19,7 +19,7 @@ def register_views(appbuilder):
     from views.review import ReviewView
     from views.settings import DeclarationYearView
     from views.verify import VerifyView
-    from views.api import ApiDocsView, CertificateApi, DeclarationApi, OpenApi, install_token_errors
+    from views.api import ApiDocsView, CertificateApi, DeclarationApi, MenuApi, OpenApi, install_token_errors
     from views.notices import AnnouncementView, NoticeView, install_template_helpers
     from views.statistics import StatisticsView
 
@@ -87,6 +87,7 @@ def register_views(appbuilder):
     appbuilder.add_api(DeclarationApi)
     appbuilder.add_api(CertificateApi)
     appbuilder.add_api(OpenApi)
+    appbuilder.add_api(MenuApi)
     install_template_helpers(current_app)
     install_menu_cache(current_app, appbuilder)
     install_token_errors(appbuilder.sm)

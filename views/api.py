@@ -5,10 +5,12 @@ steps through `perform` only, and the certificate check. Token login is
 OpenAPI document and its Swagger page are for signed-in staff only."""
 from __future__ import annotations
 
-from flask import abort, g, request, url_for
+from flask import abort, current_app, g, request, url_for
 from flask_appbuilder import BaseView, expose as expose_view, has_access
 from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.api.manager import OpenApi as FabOpenApi
+from flask_appbuilder.menu import MenuApi as FabMenuApi
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
@@ -33,6 +35,69 @@ class LocalDateTime(fields.DateTime):
         return super()._serialize(value.astimezone() if value is not None else None, attr, obj, **kwargs)
 
 
+#: what every API answers when FAB would answer in English
+API_MESSAGES = {400: "请求格式不正确", 401: "令牌无效或已过期，请重新登录", 403: "没有权限执行此操作",
+                404: "未找到该记录", 500: "服务器内部错误，请稍后重试"}
+_MESSAGE_BODY = {"application/json": {"schema": {"type": "object", "properties": {"message": {"type": "string"}}}}}
+
+
+def _has_chinese(text) -> bool:
+    return isinstance(text, str) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+class ChineseApi:
+    """Mixed into every API of the OpenAPI document: FAB's own answers (401,
+    403, 404, 500 and a bad request) in Chinese, and the shared responses
+    of the document described in Chinese."""
+
+    responses = {str(code): {"description": text, "content": _MESSAGE_BODY}
+                 for code, text in {**API_MESSAGES, 413: "请求体过大", 429: "操作过于频繁，请稍后再试"}.items()}
+
+    def response_400(self, message: str | None = None):
+        return self.response(400, message=message if _has_chinese(message) else API_MESSAGES[400])
+
+    def response_401(self):
+        return self.response(401, message=API_MESSAGES[401])
+
+    def response_403(self):
+        return self.response(403, message=API_MESSAGES[403])
+
+    def response_404(self):
+        return self.response(404, message=API_MESSAGES[404])
+
+    def response_500(self, message: str | None = None):
+        return self.response(500, message=API_MESSAGES[500])
+
+
+# marshmallow's messages, in Chinese: every field and validator of the API's schemas says what is wrong
+class _Chinese:
+    default_error_messages = {"required": "必须填写", "null": "不能为空", "validator_failed": "取值无效"}
+
+
+class Int(_Chinese, fields.Integer):
+    default_error_messages = {"invalid": "应为整数", "too_large": "数值过大"}
+
+
+class Str(_Chinese, fields.String):
+    default_error_messages = {"invalid": "应为文本", "invalid_utf8": "不是有效的UTF-8文本"}
+
+
+def between(low: int, high: int):
+    return validate.Range(low, high, error="应为{min}到{max}之间的整数")
+
+
+def length(low: int | None = None, high: int | None = None):
+    return validate.Length(low, high, error=f"长度应为{low}到{high}个字符" if low else f"不能超过{high}个字符")
+
+
+def one_of(choices):
+    return validate.OneOf(choices, error="应为以下之一：{choices}")
+
+
+class ChineseSchema(Schema):
+    error_messages = {"unknown": "不支持此参数", "type": "应为JSON对象"}
+
+
 #: control characters (PostgreSQL refuses NUL in a text parameter) are refused with 400, and documented so
 NO_CONTROL = validate.Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$", error=CONTROL_CHARACTER_MESSAGE)
 
@@ -44,14 +109,14 @@ def _errors(exc: ValidationError) -> str:
                     for key, value in messages.items())
 
 
-class DeclarationQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
-    status = fields.String(validate=validate.OneOf([s for s in STATUS_LABELS if s != "draft"]))
-    series = fields.String(validate=[validate.Length(1, 10), NO_CONTROL])
-    level = fields.String(validate=[validate.Length(1, 10), NO_CONTROL])
-    year = fields.Integer(validate=validate.Range(2000, 2100))
-    unit = fields.Integer(validate=validate.Range(1, 2 ** 31 - 1))
+class DeclarationQuery(ChineseSchema):
+    page = Int(load_default=1, validate=between(1, 100_000))
+    page_size = Int(load_default=20, validate=between(1, 100))
+    status = Str(validate=one_of([s for s in STATUS_LABELS if s != "draft"]))
+    series = Str(validate=[length(1, 10), NO_CONTROL])
+    level = Str(validate=[length(1, 10), NO_CONTROL])
+    year = Int(validate=between(2000, 2100))
+    unit = Int(validate=between(1, 2 ** 31 - 1))
 
 
 class DeclarationOut(Schema):
@@ -104,16 +169,16 @@ class HistoryOut(Schema):
     result = fields.List(fields.Nested(EventOut), required=True)
 
 
-class StepIn(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    opinion = fields.String(load_default="", validate=[validate.Length(max=500), NO_CONTROL])
-    version = fields.Integer(required=True, validate=validate.Range(1, 2 ** 31 - 1),
-                             metadata={"description": "读取时的 version；他人已处理则返回 409"})
+class StepIn(ChineseSchema):
+    action = Str(required=True, validate=one_of(ACTIONS))
+    opinion = Str(load_default="", validate=[length(high=500), NO_CONTROL])
+    version = Int(required=True, validate=between(1, 2 ** 31 - 1),
+                  metadata={"description": "读取时的 version；他人已处理则返回 409"})
 
 
-class CertificateQuery(Schema):
-    certificate_no = fields.String(required=True, validate=[validate.Length(1, 30), NO_CONTROL])
-    name = fields.String(required=True, validate=[validate.Length(1, 30), NO_CONTROL])
+class CertificateQuery(ChineseSchema):
+    certificate_no = Str(required=True, validate=[length(1, 30), NO_CONTROL])
+    name = Str(required=True, validate=[length(1, 30), NO_CONTROL])
 
 
 class CertificateOut(Schema):
@@ -152,7 +217,7 @@ def _out(declaration: Declaration, account: Account) -> dict:
     }
 
 
-class DeclarationApi(BaseApi):
+class DeclarationApi(ChineseApi, BaseApi):
     """申报 within the caller's scope."""
     resource_name = "declarations"
     openapi_spec_tag = "申报"
@@ -291,6 +356,7 @@ class DeclarationApi(BaseApi):
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}
             404: {$ref: '#/components/responses/404'}
+            413: {$ref: '#/components/responses/413'}
             409:
               description: 当前状态下不能执行，或他人已处理
               content:
@@ -328,7 +394,7 @@ class DeclarationApi(BaseApi):
         return self.response(200, **out)
 
 
-class CertificateApi(BaseApi):
+class CertificateApi(ChineseApi, BaseApi):
     """The certificate check of /verify/, for other systems."""
     resource_name = "certificates"
     openapi_spec_tag = "证书查验"
@@ -374,9 +440,63 @@ class CertificateApi(BaseApi):
                              year=found["year"], approved=found["approved"])
 
 
-class OpenApi(FabOpenApi):
+class OpenApi(ChineseApi, FabOpenApi):
     """The OpenAPI document, for signed-in staff (browser session or token)."""
     class_permission_name = "OpenApi"
+
+    @expose("/<version>/_openapi")
+    @protect()
+    @safe
+    def get(self, version):
+        """The OpenAPI document of one API version.
+        ---
+        get:
+          description: 一个版本的 OpenAPI 文档（已登录的工作人员）。
+          parameters:
+          - {in: path, name: version, required: true, schema: {type: string}}
+          responses:
+            200:
+              description: OpenAPI 文档
+              content:
+                application/json:
+                  schema: {type: object}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        api_spec = self._create_api_spec(version)
+        apis = [v for v in current_app.appbuilder.baseviews if isinstance(v, BaseApi) and v.version == version]
+        if not apis:
+            return self.response_404()
+        for api in apis:
+            api.add_api_spec(api_spec)
+        return self.response(200, **api_spec.to_dict())
+
+
+class MenuApi(ChineseApi, FabMenuApi):
+    """FAB's menu as data, its refusals in Chinese and documented."""
+
+    @expose("/", methods=["GET"])
+    @protect(allow_browser_login=True)
+    @permission_name("get")
+    def get_menu_data(self):
+        """The menu the caller may open.
+        ---
+        get:
+          description: 调用者可以打开的菜单（树形结构）。
+          responses:
+            200:
+              description: 菜单
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result: {type: array, items: {type: object}}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+        """
+        return self.response(200, result=current_app.appbuilder.menu.get_data())
 
 
 class ApiDocsView(BaseView):

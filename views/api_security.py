@@ -13,9 +13,10 @@ from app.accounts import mfa
 from app.accounts.sessions import end_api_session, open_api_session
 from app.platform.ratelimit import allow, client_ip
 from views.account import TOO_MANY, login_allowed
+from views.api import ChineseApi
 
 
-class SecurityApi(FabSecurityApi):
+class SecurityApi(ChineseApi, FabSecurityApi):
     @expose("/login", methods=["POST"])
     @safe
     def login(self):
@@ -23,13 +24,33 @@ class SecurityApi(FabSecurityApi):
         ---
         post:
           description: 账号（身份证号）和密码登录，返回 JWT。
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [username, password]
+                  properties:
+                    username: {type: string, description: 账号（身份证号）}
+                    password: {type: string}
+                    otp: {type: string, description: 需要第二重验证的账号：身份验证器的动态验证码}
+                    refresh: {type: boolean, description: 同时返回刷新令牌}
           responses:
             200:
               description: 登录成功
-            401:
-              $ref: '#/components/responses/401'
-            429:
-              description: 操作过于频繁
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      access_token: {type: string}
+                      refresh_token: {type: string}
+            400: {$ref: '#/components/responses/400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            413: {$ref: '#/components/responses/413'}
+            429: {$ref: '#/components/responses/429'}
         """
         # The documented ceiling per address (AUTH_RATE_LIMIT), in the shared
         # store like the form's limits, before the per-account limits.
@@ -71,6 +92,7 @@ class SecurityApi(FabSecurityApi):
               description: 新的访问令牌
             401:
               $ref: '#/components/responses/401'
+            413: {$ref: '#/components/responses/413'}
           security:
             - jwt_refresh: []
         """
@@ -91,6 +113,7 @@ class SecurityApi(FabSecurityApi):
               description: 已退出
             401:
               $ref: '#/components/responses/401'
+            413: {$ref: '#/components/responses/413'}
           security:
             - jwt: []
         """

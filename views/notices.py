@@ -17,12 +17,13 @@ from app.insight.notices import (
     file_error,
     is_published,
     store_file,
+    visible_to,
 )
 from app.platform.extensions import db
 from app.platform.files import file_response
 from app.platform.storage import StorageMissing, storage
 from models import Announcement, SiteText
-from permissions.roles import OFFICE_ROLE
+from permissions.roles import APPLICANT_ROLE, OFFICE_ROLE
 from views.base import AuditedMixin, ChineseFormsMixin
 
 
@@ -110,9 +111,9 @@ class NoticeView(BaseView):
 
     @expose("/")
     def index(self):
-        signed_in = g.user is not None and g.user.is_authenticated
-        series = applicant_series(g.user.id) if signed_in else None
-        return self.render_template("insight/notices.html", notices=current_announcements(series, limit=100))
+        series, staff = _reader()
+        return self.render_template("insight/notices.html",
+                                    notices=current_announcements(series, staff=staff, limit=100))
 
     @expose("/<int:notice_id>")
     def show(self, notice_id):
@@ -148,20 +149,31 @@ def _faq(body: str) -> list[tuple[str, str]]:
 def install_template_helpers(app) -> None:
     """What the login page and the home pages call to list announcements."""
     def notices_for_page(everyone_only: bool = False):
-        if everyone_only or g.user is None or not g.user.is_authenticated:
-            return current_announcements(everyone_only=True)
-        if "申报人" in g.user.role_names:
-            return current_announcements(applicant_series(g.user.id))
-        return current_announcements()
+        if everyone_only:
+            return current_announcements()
+        series, staff = _reader()
+        return current_announcements(series, staff=staff)
 
     app.jinja_env.globals["notices_for_page"] = notices_for_page
 
 
+def _reader() -> tuple[str | None, bool]:
+    """(series, staff) of whoever asks: the public and an applicant without a
+    series read only announcements for everyone; an applicant also those of
+    the series of this year's declaration; any other signed-in role all."""
+    if g.user is None or not g.user.is_authenticated:
+        return None, False
+    if set(g.user.role_names) - {APPLICANT_ROLE}:
+        return None, True
+    return applicant_series(g.user.id), False
+
+
 def _readable_or_404(notice_id: int) -> Announcement:
-    """A published announcement for anyone; any announcement for the title office."""
-    staff = g.user is not None and g.user.is_authenticated and OFFICE_ROLE in g.user.role_names
+    """A published announcement its reader may see (`visible_to`); any
+    announcement for the title office."""
+    office = g.user is not None and g.user.is_authenticated and OFFICE_ROLE in g.user.role_names
     announcement = db.session.get(Announcement, notice_id)
-    if announcement is None or not (staff or is_published(announcement)):
+    if announcement is None or not (office or (is_published(announcement) and visible_to(announcement, *_reader()))):
         abort(404)
     return announcement
 

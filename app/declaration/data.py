@@ -53,6 +53,18 @@ def current_year() -> int:
     return max(open_years) if open_years else today.year
 
 
+def overlapping_year(opens_on: date, closes_on: date, except_id: int | None = None) -> DeclarationYear | None:
+    """Another 申报年度 whose window shares a day with opens_on..closes_on.
+    Windows never overlap (the database refuses it too): at most one year is
+    open on any day, so the open year's draft is always the one the applicant
+    is shown and can submit."""
+    query = select(DeclarationYear).where(DeclarationYear.opens_on <= closes_on,
+                                          DeclarationYear.closes_on >= opens_on)
+    if except_id is not None:
+        query = query.where(DeclarationYear.id != except_id)
+    return db.session.scalar(query.order_by(DeclarationYear.year).limit(1))
+
+
 @dataclass(frozen=True)
 class YearWindow:
     """A 申报年度's window as the applicant sees it (M4), with the days left."""

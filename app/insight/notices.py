@@ -19,14 +19,19 @@ def is_published(announcement, today: date | None = None) -> bool:
                                                  or announcement.unpublish_on >= today)
 
 
-def current_announcements(series: str | None = None, everyone_only: bool = False, limit: int = 10):
-    """Announcements published today, pinned first, newest first. An
-    applicant sees those for everyone and those of their own series; the
-    login page (`everyone_only`) those for everyone. Read from the worker's
-    cache of rarely changed things (an administrator's save renews it), so
-    the login page runs no query for them."""
-    shown = [a for a in dictionaries().announcements if is_published(a)
-             and (a.series is None or (not everyone_only and (series is None or a.series == series)))]
+def visible_to(announcement, series: str | None, staff: bool) -> bool:
+    """Who reads an announcement: one for everyone, anyone; one for a series,
+    only applicants whose declaration is of that series, and staff — never
+    an applicant who chose no series or another, nor the public pages."""
+    return announcement.series is None or staff or (series is not None and announcement.series == series)
+
+
+def current_announcements(series: str | None = None, staff: bool = False, limit: int = 10):
+    """Announcements published today that this reader may see (`visible_to`),
+    pinned first, newest first. Read from the worker's cache of rarely changed
+    things (an administrator's save renews it), so the login page runs no
+    query for them."""
+    shown = [a for a in dictionaries().announcements if is_published(a) and visible_to(a, series, staff)]
     shown.sort(key=lambda a: (not a.pinned, -a.publish_on.toordinal(), -a.id))
     return shown[:limit]
 

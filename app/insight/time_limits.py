@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, null, select
+from sqlalchemy.exc import IntegrityError
 
 from app.declaration.data import dictionaries
 from app.platform.extensions import db
 from app.platform.jobs import task
 from app.review.notifications import deliver_notifications
 from app.review.workflow import STATUS_LABELS
-from models import Account, Declaration, Notification, ReviewEvent
+from models import Account, Declaration, Notification, OverdueReminder, ReviewEvent
 from permissions.roles import COMMITTEE_ROLE, DEPARTMENT_ROLE, OFFICE_ROLE, UNIT_ROLE
 
 #: used for a step that has no row in step_time_limit
@@ -102,22 +103,31 @@ def _reviewers(role: str, org_id: int | None) -> list[Account]:
 @task("remind-overdue", every=timedelta(days=1))
 def remind_overdue(today: date | None = None) -> int:
     """Tell every reviewer of an organisation holding overdue declarations, in
-    我的消息 and by SMS. Run daily; a second run on the same day adds nothing."""
+    我的消息 and by SMS: one message a day per reviewer, naming every overdue
+    step they hold. The day's row in overdue_reminder (unique per reviewer and
+    day) is written in the message's transaction, so a later run that day —
+    in this process or another, with more declarations overdue — adds nothing."""
     today = today or date.today()
-    start = datetime.combine(today, time.min)
     table = limits()
-    notified = set()
+    lines: dict[int, list[str]] = {}
     for status, org_id, count in overdue_by_holder(today):
-        role = HOLDERS[status][0]
-        text = (f"您所在机构有{count}条申报{STATUS_LABELS[status]}已超过处理时限"
-                f"（{table[status]}个工作日），请尽快处理。")
-        for account in _reviewers(role, org_id):
-            already = db.session.scalar(select(Notification.id).where(
-                Notification.account_id == account.id, Notification.text == text,
-                Notification.created_at >= start))
-            if already is None:
-                db.session.add(Notification(account_id=account.id, text=text))
-                notified.add(account.id)
+        for account in _reviewers(HOLDERS[status][0], org_id):
+            lines.setdefault(account.id, []).append(
+                f"{count}条申报{STATUS_LABELS[status]}已超过处理时限（{table[status]}个工作日）")
+    reminded = set(db.session.scalars(select(OverdueReminder.account_id).where(
+        OverdueReminder.day == today, OverdueReminder.account_id.in_(list(lines))))) if lines else set()
+    notified = []
+    for account_id, parts in lines.items():
+        if account_id in reminded:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(OverdueReminder(account_id=account_id, day=today))
+                db.session.add(Notification(account_id=account_id,
+                                            text=f"您所在机构有{'；'.join(parts)}，请尽快处理。"))
+        except IntegrityError:
+            continue    # another process reminded this reviewer today
+        notified.append(account_id)
     db.session.commit()
     for account_id in notified:
         deliver_notifications(account_id)

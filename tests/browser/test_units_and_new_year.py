@@ -49,7 +49,9 @@ def test_next_year_starts_from_last_years_declaration(app, client, live_server, 
     evaluate(app, [decl])   # the experts pass it and its 公示 ended
     login(client, "zcb")
     assert act(client, decl, "approve", opinion="同意").status_code == 302
-    with app.app_context():
+    with app.app_context():   # this year's window closes, the next opens (windows never overlap)
+        this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == date.today().year))
+        this.opens_on, this.closes_on = date.today() - timedelta(days=60), date.today() - timedelta(days=2)
         db.session.add(DeclarationYear(year=date.today().year + 1, opens_on=date.today() - timedelta(days=1),
                                        closes_on=date.today() + timedelta(days=20)))
         db.session.commit()
@@ -70,3 +72,26 @@ def test_next_year_starts_from_last_years_declaration(app, client, live_server, 
     page.click(".navbar >> text=专业技术")
     page.wait_for_selector(".dropdown-menu >> text=职称管理")
     shot(page, "basic-no-committee-and-menu")
+
+
+def test_a_new_year_overlapping_the_open_one_is_refused_and_the_draft_stays(app, client, live_server, page):
+    """申报年度 windows never overlap: the title office is told beside the
+    field which year is still open; the applicant's draft stays on the home."""
+    login(client, APPLICANT_ID)
+    fill(client, app)
+    this_year, today = date.today().year, date.today()
+    sign_in(page, live_server, "zcb")
+    page.goto(live_server + "/years/add")
+    page.fill("#year", str(this_year + 1))
+    page.fill("#opens_on", (today - timedelta(days=1)).isoformat())
+    page.fill("#closes_on", (today + timedelta(days=30)).isoformat())
+    page.click("form:has(#opens_on) [type=submit]")
+    page.wait_for_load_state()
+    group = page.inner_text("#opens_on >> xpath=ancestor::tr[1]")
+    assert f"与{this_year}年度的申报时间" in group and "重叠" in group
+    assert page.input_value("#closes_on") == (today + timedelta(days=30)).isoformat()   # nothing typed is lost
+    shot(page, "year-overlap-refused")
+    sign_in(page, live_server, APPLICANT_ID)
+    assert f"{this_year}年度申报" in page.inner_text("#my-status >> xpath=..")
+    page.goto(live_server + "/declaration/basic")
+    assert page.locator("#section-form").count() == 1

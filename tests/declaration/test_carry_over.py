@@ -23,8 +23,11 @@ def declaration_of(app, year):
 
 
 def open_next_year(app):
-    """The title office opens the next year today (the demo opened this one)."""
+    """The title office closes this year's window and opens the next one
+    today (the demo opened this one; windows never overlap)."""
     with app.app_context():
+        this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == THIS_YEAR))
+        this.opens_on, this.closes_on = date.today() - timedelta(days=60), date.today() - timedelta(days=2)
         db.session.add(DeclarationYear(year=THIS_YEAR + 1, opens_on=date.today() - timedelta(days=1),
                                        closes_on=date.today() + timedelta(days=30)))
         db.session.commit()

@@ -82,6 +82,7 @@ def test_opening_a_year_is_seen_at_once(app):
         assert current_year() == date.today().year
         this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == date.today().year))
         db.session.delete(this)
+        db.session.flush()   # gone before the next is added: windows never overlap
         db.session.add(DeclarationYear(year=date.today().year + 1, opens_on=date.today() - timedelta(days=1),
                                        closes_on=date.today() + timedelta(days=1)))
         db.session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.platform.extensions import db
 from models import Announcement, SiteText
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
-from tests.declaring import basic
+from tests.declaring import basic, post
 from tests.images import jpeg
 
 TODAY = date.today()
@@ -136,3 +136,27 @@ def test_the_login_page_lists_announcements_without_a_query_and_follows_every_ch
     client.post(f"/notices/manage/delete/{notice_id}",
                 data={"csrf_token": csrf_token(client, f"/notices/manage/show/{notice_id}")})
     assert "第三版标题" not in page_text(anonymous.get("/login/"))
+
+
+def test_a_series_notice_reaches_only_that_series_and_staff(app, client):
+    """Never the public list, an applicant who chose no series, or another series."""
+    with app.app_context():
+        add("所有人的通知")
+        add("卫生技术系列的通知", series="04", pinned=True)
+        add("工程技术系列的通知", series="05")
+        ids = {a.title: a.id for a in db.session.scalars(select(Announcement))}
+
+    def sees(path_list=("/notices/",)):
+        return {t for t in ids for p in path_list if t in page_text(client.get(p))}
+
+    def opens():
+        return {t for t, i in ids.items() if client.get(f"/notices/{i}").status_code == 200}
+
+    assert sees(("/notices/", "/login/")) == {"所有人的通知"} == opens()           # the public
+    login(client, APPLICANT_ID)                                                      # no series chosen yet
+    assert sees(("/notices/", "/")) == {"所有人的通知"} == opens()
+    assert post(client, "/declaration/basic", basic(app)).status_code == 302        # 工程技术
+    assert sees(("/notices/", "/")) == {"所有人的通知", "工程技术系列的通知"} == opens()
+    for staff in ("baili_hr", "zcb"):
+        login(client, staff)
+        assert sees(("/notices/", "/")) == set(ids) == opens(), staff

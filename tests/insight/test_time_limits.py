@@ -64,6 +64,60 @@ def test_daily_reminder_reaches_the_organisation_once_a_day(app, client):
     assert "已超过处理时限" in page_text(client.get("/messages/"))
 
 
+def test_more_overdue_the_same_day_sends_no_second_reminder(app):
+    """Once a day means once a day per reviewer, even when the count changes."""
+    with app.app_context():
+        place(1, "unit_review", datetime.now() - timedelta(days=14))
+        assert remind_overdue() == 1
+        place(2, "unit_review", datetime.now() - timedelta(days=30))    # overdue later that day
+        assert remind_overdue() == 0
+        assert db.session.scalars(select(Notification.text)).all() == [
+            "您所在机构有1条申报待单位审核已超过处理时限（5个工作日），请尽快处理。"]
+        assert remind_overdue(date.today() + timedelta(days=1)) == 1    # the next day: once again
+    assert [m["phone"] for m in outbox(app)] == ["13800000002", "13800000002"]
+
+
+def test_a_reviewer_holding_two_overdue_steps_gets_one_message(app):
+    with app.app_context():
+        place(1, "committee_receive", datetime.now() - timedelta(days=14))
+        place(2, "committee_review", datetime.now() - timedelta(days=60))
+        assert remind_overdue() == 1
+        assert db.session.scalars(select(Notification.text)).all() == [
+            "您所在机构有1条申报待评委会接收已超过处理时限（5个工作日）；1条申报待评委会评审已超过处理时限"
+            "（20个工作日），请尽快处理。"]
+
+
+def test_another_process_reminding_at_the_same_moment_wins_quietly(app):
+    """Two workers run the reminder at once: both find nobody reminded today;
+    the database's one row per reviewer and day lets only one message through."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from models import OverdueReminder
+
+    with app.app_context():
+        place(1, "unit_review", datetime.now() - timedelta(days=14))
+        reviewer = db.session.scalar(select(Account.id).where(Account.username == "baili_hr"))
+        db.session.commit()
+
+        done = []
+
+        def the_other_worker(session, *_):
+            if not done and any(isinstance(o, OverdueReminder) for o in session.new):
+                done.append(True)
+                with Session(db.engine) as other:
+                    other.add(OverdueReminder(account_id=reviewer, day=date.today()))
+                    other.add(Notification(account_id=reviewer, text="另一个进程的提醒"))
+                    other.commit()
+
+        event.listen(db.session, "before_flush", the_other_worker)
+        try:
+            assert remind_overdue() == 0
+        finally:
+            event.remove(db.session, "before_flush", the_other_worker)
+        assert db.session.scalars(select(Notification.text)).all() == ["另一个进程的提醒"]
+
+
 def test_statistics_count_overdue_per_step(app, client):
     with app.app_context():
         place(1, "unit_review", datetime.now() - timedelta(days=14))
