@@ -113,6 +113,7 @@ def _install_request_hooks(app: Flask) -> None:
         add_request_id,
         add_security_headers,
         csp_nonce,
+        database_unavailable,
         handle_expired_form,
         handle_http_error,
         handle_unexpected_error,
@@ -198,6 +199,11 @@ def _install_request_hooks(app: Flask) -> None:
     app.after_request(add_request_id)
     for error in STORE_ERRORS[:1]:   # the store's own errors (redis.RedisError) anywhere in a request
         app.register_error_handler(error, store_unavailable)
+    # The database unreachable anywhere in a request: 503 on a page that needs no database.
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    for error in (OperationalError, InterfaceError, DisconnectionError):
+        app.register_error_handler(error, database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_expired_form)   # 登录已超时: nothing typed is lost (#9)
     if not app.debug:

@@ -11,7 +11,7 @@ import uuid
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import abort, current_app, g, has_request_context, redirect, render_template, request, session
+from flask import abort, current_app, g, has_request_context, redirect, request, session
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -304,14 +304,35 @@ def add_security_headers(response):
     return response
 
 
+def error_page(code: int, **context) -> str:
+    """The error page, rendered without the template context processors:
+    Flask-Login's would load the signed-in account from the database — the
+    very service that may be down — and a second failure while answering the
+    first left people with Flask's bare English page. The page needs nothing
+    of that; should it still fail, a fixed Chinese page keeps the incident
+    number."""
+    try:
+        return current_app.jinja_env.get_template("error.html").render(code=code, **context)
+    except Exception:  # noqa: BLE001 - the answer to a failure must not fail itself
+        log.exception("The error page could not be rendered")
+        title = escape(context.get("title") or "请求未能完成")
+        incident = context.get("incident")
+        number = f"<p>事件编号：<strong id=\"incident\">{escape(incident)}</strong></p>" if incident else ""
+        return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>'
+                f'<body><h1>{title}</h1>{number}<p><a href="/">返回首页</a></p></body></html>')
+
+
 def handle_http_error(exc: HTTPException):
+    if exc.code == 500 and getattr(exc, "original_exception", None) is not None:
+        # An error outside every handler (e.g. while opening the session): said with its incident number.
+        return handle_unexpected_error(exc.original_exception)
     title = ERROR_TITLES.get(exc.code, "请求未能完成")
     if exc.code == 413:
         title = _too_large()
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": title if title != "请求未能完成" else exc.name}, exc.code
     detail = exc.description if exc.code in (400, 404, 429, 503) and _is_chinese(exc.description) else ""
-    return render_template("error.html", code=exc.code, title=title, detail=detail), exc.code
+    return error_page(exc.code, title=title, detail=detail), exc.code
 
 
 def handle_expired_form(exc):
@@ -327,8 +348,8 @@ def handle_expired_form(exc):
                    "登录已超时，本次操作未完成。请重新登录后再试，已填写的内容保留在本页")
         return {"ok": False, "message": message, "expired": True}, 400
     back = _form_page()
-    return render_template("error.html", code=400, title=title, expired=True, signed_in=signed_in, back=back,
-                           idle=current_app.config.get("SESSION_IDLE_MINUTES", 30)), 400
+    return error_page(400, title=title, expired=True, signed_in=signed_in, back=back,
+                      idle=current_app.config.get("SESSION_IDLE_MINUTES", 30)), 400
 
 
 def _form_page() -> str:
@@ -366,16 +387,38 @@ def store_unavailable(exc: Exception | None = None):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": f"{STORE_DOWN_TITLE}，请稍后重试（事件编号{incident}）",
                 "incident": incident}, 503
-    return render_template("error.html", code=503, title=STORE_DOWN_TITLE, detail=STORE_DOWN_DETAIL,
-                           incident=incident), 503
+    return error_page(503, title=STORE_DOWN_TITLE, detail=STORE_DOWN_DETAIL, incident=incident), 503
+
+
+DATABASE_DOWN_DETAIL = "系统暂时无法读取或保存数据，本次操作没有完成，请稍后重试。"
+
+
+def database_unavailable(exc: Exception):
+    """The database cannot be reached (stopped, restarting, a connection
+    cut): 503 with the incident number, on a page that needs no database."""
+    incident = request_id()
+    log.error("Incident %s on %s %s: database unreachable (%s)", incident, request.method, request.path,
+              type(getattr(exc, "orig", None) or exc).__name__)
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"ok": False, "message": f"{STORE_DOWN_TITLE}，请稍后重试（事件编号{incident}）",
+                "incident": incident}, 503
+    return error_page(503, title=STORE_DOWN_TITLE, detail=DATABASE_DOWN_DETAIL, incident=incident), 503
+
+
+def is_database_down(exc: BaseException) -> bool:
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError, DisconnectionError))
 
 
 def handle_unexpected_error(exc: Exception):
+    if is_database_down(exc):
+        return database_unavailable(exc)
     incident = request_id()
     log.exception("Incident %s on %s %s", incident, request.method, request.path)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": f"系统出现错误，事件编号{incident}", "incident": incident}, 500
-    return render_template("error.html", code=500, title="系统出现错误", incident=incident), 500
+    return error_page(500, title="系统出现错误", incident=incident), 500
 
 
 def _too_large() -> str:
