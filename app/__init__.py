@@ -32,6 +32,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from app.platform.web import install_log_masking
 
     install_log_masking(app.config.get("LOG_FORMAT", "text"))
+    from app.platform.web import DrainUnreadBody
+
+    app.wsgi_app = DrainUnreadBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 

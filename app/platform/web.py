@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import secrets
+import time
 import uuid
 
 from urllib.parse import urlsplit, urlunsplit
@@ -355,6 +356,66 @@ def handle_expired_form(exc):
 def _form_page() -> str:
     """The page the form was on (same site only), to return to after signing in."""
     return local_url(request.referrer) if request.referrer else local_url(request.path)
+
+
+class _CountedInput:
+    """The request body as the application reads it, counting the bytes."""
+
+    def __init__(self, stream):
+        self.stream, self.taken = stream, 0
+
+    def read(self, *args):
+        data = self.stream.read(*args)
+        self.taken += len(data)
+        return data
+
+    def readline(self, *args):
+        data = self.stream.readline(*args)
+        self.taken += len(data)
+        return data
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
+class DrainUnreadBody:
+    """A request answered before its body was read (503 while a store is
+    down, 413, 429, a refused CSRF token …) has its body read to the end,
+    up to `limit` bytes, before the answer goes out. Left on the connection,
+    the body made the server close a connection it had just called
+    kept-alive, and the proxy sent the next request into it: a bare 502.
+    A body above the limit is not read: the server is told to close the
+    connection instead (gunicorn.conf.py, pre_request)."""
+
+    CHUNK = 256 * 1024
+    SECONDS = 10
+
+    def __init__(self, wsgi_app, limit: int):
+        self.wsgi_app, self.limit = wsgi_app, limit
+
+    def __call__(self, environ, start_response):
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length <= 0 or length > self.limit or "wsgi.input" not in environ:
+            return self.wsgi_app(environ, start_response)
+        body = environ["wsgi.input"] = _CountedInput(environ["wsgi.input"])
+
+        def start(status, headers, exc_info=None):
+            self._drain(body, length)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+    def _drain(self, body: _CountedInput, length: int) -> None:
+        deadline = time.monotonic() + self.SECONDS
+        try:
+            while body.taken < length and time.monotonic() < deadline:
+                if not body.read(min(self.CHUNK, length - body.taken)):
+                    break   # the client stopped sending: the server closes the connection
+        except OSError:   # the client went away: nothing left to keep alive
+            pass
 
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,32}$")
