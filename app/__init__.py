@@ -127,6 +127,7 @@ def _install_request_hooks(app: Flask) -> None:
         refuse_unknown_host,
         reject_out_of_range_numbers,
         request_id,
+        storage_unavailable,
         store_unavailable,
         text_lines,
     )
@@ -207,6 +208,9 @@ def _install_request_hooks(app: Flask) -> None:
 
     for error in (OperationalError, InterfaceError, DisconnectionError):
         app.register_error_handler(error, database_unavailable)
+    from app.platform.storage import StorageError
+
+    app.register_error_handler(StorageError, storage_unavailable)   # a bucket down or hanging: 503, not 500
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_expired_form)   # 登录已超时: nothing typed is lost (#9)
     if not app.debug:

@@ -466,6 +466,27 @@ def database_unavailable(exc: Exception):
     return error_page(503, title=STORE_DOWN_TITLE, detail=DATABASE_DOWN_DETAIL, incident=incident), 503
 
 
+STORAGE_DOWN_DETAIL = "附件和导出文件暂时无法读取或保存，请稍后重试；已保存的内容不会丢失。"
+
+
+def storage_unavailable(exc: Exception):
+    """The storage (the bucket, the disk) failed or hangs, and the page did
+    not say so itself: 503 存储服务暂时不可用 with the incident number, not
+    500. A file missing from it is a 404."""
+    from werkzeug.exceptions import NotFound
+
+    from app.platform.storage import UNAVAILABLE
+
+    if isinstance(exc, FileNotFoundError):
+        return handle_http_error(NotFound(description="文件缺失，请重新上传"))
+    incident = request_id()
+    log.error("Incident %s on %s %s: storage unavailable (%s)", incident, request.method, request.path, exc)
+    title = UNAVAILABLE.split("，")[0]
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"ok": False, "message": f"{UNAVAILABLE}（事件编号{incident}）", "incident": incident}, 503
+    return error_page(503, title=title, detail=STORAGE_DOWN_DETAIL, incident=incident), 503
+
+
 def is_database_down(exc: BaseException) -> bool:
     from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
