@@ -247,6 +247,8 @@ class Config:
     S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 2)
     STORAGE_CONCURRENCY = env_int("STORAGE_CONCURRENCY", 4)
     STORAGE_WAIT_SECONDS = float(env_str("STORAGE_WAIT_SECONDS", "2"))
+    # After a call found the bucket unreachable (timed out, refused), calls fail at once for this long.
+    STORAGE_PAUSE_SECONDS = float(env_str("STORAGE_PAUSE_SECONDS", "10"))
     # /readyz: the storage's own short check (one attempt), and the free disk below which it says down.
     READYZ_STORAGE_SECONDS = float(env_str("READYZ_STORAGE_SECONDS", "2"))
     READYZ_DISK_MIN_FREE_PERCENT = float(env_str("READYZ_DISK_MIN_FREE_PERCENT", "5"))

@@ -14,13 +14,15 @@ A bucket that hangs instead of refusing is bounded twice: every call gives
 up within S3_MAX_ATTEMPTS × (S3_CONNECT_TIMEOUT + S3_READ_TIMEOUT), and at
 most STORAGE_CONCURRENCY calls per process wait on it at once (another
 waits STORAGE_WAIT_SECONDS for a turn, then fails with `StorageBusy`), so
-that pages which need no file keep their threads.
+that pages which need no file keep their threads; after a call found it
+unreachable, calls fail at once for STORAGE_PAUSE_SECONDS.
 """
 from __future__ import annotations
 
 import os
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -111,16 +113,25 @@ class LocalStorage:
             raise StorageError(f"{self.root} is not writable")
 
 
+def _unreachable_errors() -> tuple[type, ...]:
+    from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, \
+        ReadTimeoutError
+
+    return ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError, ConnectionClosedError
+
+
 class S3Storage:
     name = "s3"
 
     def __init__(self, bucket: str, prefix: str = "", *, connect_timeout: float = 2, read_timeout: float = 8,
-                 max_attempts: int = 2, concurrency: int = 4, wait: float = 2, **client_options):
+                 max_attempts: int = 2, concurrency: int = 4, wait: float = 2, pause: float = 10,
+                 **client_options):
         self.bucket, self.prefix = bucket, prefix
         self.addressing_style = client_options.pop("addressing_style", "auto")
         self.client_options = {k: v for k, v in client_options.items() if v is not None}
         self.client = self._client(connect_timeout, read_timeout, max_attempts)
         self.turns, self.wait = threading.BoundedSemaphore(max(1, concurrency)), wait
+        self.pause, self.unreachable_until = pause, 0.0
         self._quick: dict[float, object] = {}
 
     def _client(self, connect_timeout: float, read_timeout: float, attempts: int):
@@ -135,6 +146,10 @@ class S3Storage:
 
     @contextmanager
     def _turn(self):
+        if time.monotonic() < self.unreachable_until:
+            # It timed out or refused moments ago: a page that needs several files (the completeness
+            # check) must not wait a whole budget for each of them.
+            raise StorageBusy("the storage was unreachable moments ago")
         if not self.turns.acquire(timeout=self.wait):
             raise StorageBusy("every storage turn is taken by calls still waiting on the storage")
         try:
@@ -157,6 +172,8 @@ class S3Storage:
                 raise StorageMissing(key) from exc
             raise StorageError(f"cannot {what} {key}: {code}") from exc
         except BotoCoreError as exc:
+            if isinstance(exc, _unreachable_errors()):
+                self.unreachable_until = time.monotonic() + self.pause
             raise StorageError(f"cannot {what} {key}: {exc}") from exc
 
     def save(self, key: str, data: bytes) -> None:
@@ -200,6 +217,7 @@ class S3Storage:
             client = self._quick[budget] = self._client(budget / 2, budget / 2, 1)
         try:
             client.head_bucket(Bucket=self.bucket)
+            self.unreachable_until = 0.0   # it answers again
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"cannot reach {self.bucket}: {type(exc).__name__}") from exc
 
@@ -215,7 +233,7 @@ def make_storage(cfg) -> LocalStorage | S3Storage:
                          addressing_style=cfg.get("S3_ADDRESSING_STYLE") or "auto",
                          connect_timeout=cfg.get("S3_CONNECT_TIMEOUT", 2), read_timeout=cfg.get("S3_READ_TIMEOUT", 8),
                          max_attempts=cfg.get("S3_MAX_ATTEMPTS", 2), concurrency=cfg.get("STORAGE_CONCURRENCY", 4),
-                         wait=cfg.get("STORAGE_WAIT_SECONDS", 2))
+                         wait=cfg.get("STORAGE_WAIT_SECONDS", 2), pause=cfg.get("STORAGE_PAUSE_SECONDS", 10))
     return LocalStorage(cfg["UPLOAD_DIR"])
 
 
@@ -230,7 +248,8 @@ def storage() -> LocalStorage | S3Storage:
     cfg = current_app.config
     signature = (cfg.get("STORAGE_BACKEND", "local"), cfg.get("S3_BUCKET"), cfg.get("S3_ENDPOINT_URL"),
                  cfg.get("S3_PREFIX"), cfg["UPLOAD_DIR"], cfg.get("S3_CONNECT_TIMEOUT"), cfg.get("S3_READ_TIMEOUT"),
-                 cfg.get("S3_MAX_ATTEMPTS"), cfg.get("STORAGE_CONCURRENCY"), cfg.get("STORAGE_WAIT_SECONDS"))
+                 cfg.get("S3_MAX_ATTEMPTS"), cfg.get("STORAGE_CONCURRENCY"), cfg.get("STORAGE_WAIT_SECONDS"),
+                 cfg.get("STORAGE_PAUSE_SECONDS"))
     cached = current_app.extensions.get("storage")
     if cached is None or cached[0] != signature:
         with _MAKING:

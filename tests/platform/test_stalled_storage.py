@@ -133,6 +133,30 @@ def test_a_hanging_bucket_does_not_take_every_thread(app, monkeypatch, hanging_e
     assert [a.status_code for a in answers] == [503, 503]
 
 
+def test_after_a_call_found_the_bucket_unreachable_the_next_ones_fail_at_once(app, monkeypatch,
+                                                                           hanging_endpoint):
+    """A page that checks several files (the completeness check) waits one
+    budget, not one per file."""
+    from app.platform.storage import StorageError, storage
+
+    use_bucket(app, monkeypatch, hanging_endpoint, S3_CONNECT_TIMEOUT=1, S3_READ_TIMEOUT=1, S3_MAX_ATTEMPTS=1,
+               STORAGE_PAUSE_SECONDS=1.5)
+    with app.app_context():
+        store = storage()
+        with pytest.raises(StorageError):
+            store.exists(f"{1:032x}.jpg")
+        for n in range(2, 6):
+            started = time.monotonic()
+            with pytest.raises(StorageError):
+                store.exists(f"{n:032x}.jpg")
+            assert time.monotonic() - started < 0.2
+        time.sleep(1.6)               # the pause over: the bucket is asked again
+        started = time.monotonic()
+        with pytest.raises(StorageError):
+            store.exists(f"{9:032x}.jpg")
+        assert time.monotonic() - started >= 0.9
+
+
 def test_readyz_reports_a_nearly_full_disk(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "READYZ_DISK_MIN_FREE_PERCENT", 100.5)   # no disk has that much free
     ready = client.get("/readyz")
