@@ -377,6 +377,9 @@ class _CountedInput:
     def __iter__(self):
         return iter(self.readline, b"")
 
+    def __getattr__(self, name):   # anything else the server's stream offers (close …)
+        return getattr(self.stream, name)
+
 
 class DrainUnreadBody:
     """A request answered before its body was read (503 while a store is
