@@ -247,6 +247,21 @@ class Config:
     S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY")
     S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path")
     STORAGE_ORPHAN_GRACE_HOURS = env_int("STORAGE_ORPHAN_GRACE_HOURS", 24)
+    # A bucket that hangs: each storage call gives up well before the proxy's 65 s (deploy/nginx.conf),
+    # at most S3_MAX_ATTEMPTS × (connect + read) seconds — a read timeout is per wait for the next
+    # bytes, not for a whole 40 MB transfer. At most STORAGE_CONCURRENCY calls per process wait on
+    # the bucket; another waits STORAGE_WAIT_SECONDS for a turn, then answers 503 存储服务暂时不可用,
+    # so a stalled bucket never holds every thread (gunicorn.conf.py: 8 per worker).
+    S3_CONNECT_TIMEOUT = float(env_str("S3_CONNECT_TIMEOUT", "2"))
+    S3_READ_TIMEOUT = float(env_str("S3_READ_TIMEOUT", "8"))
+    S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 2)
+    STORAGE_CONCURRENCY = env_int("STORAGE_CONCURRENCY", 4)
+    STORAGE_WAIT_SECONDS = float(env_str("STORAGE_WAIT_SECONDS", "2"))
+    # After a call found the bucket unreachable (timed out, refused), calls fail at once for this long.
+    STORAGE_PAUSE_SECONDS = float(env_str("STORAGE_PAUSE_SECONDS", "10"))
+    # /readyz: the storage's own short check (one attempt), and the free disk below which it says down.
+    READYZ_STORAGE_SECONDS = float(env_str("READYZ_STORAGE_SECONDS", "2"))
+    READYZ_DISK_MIN_FREE_PERCENT = float(env_str("READYZ_DISK_MIN_FREE_PERCENT", "5"))
     LOG_FORMAT = env_str("LOG_FORMAT", "text")                # "json": one JSON object per line
 
     # The system's public address (scheme, host, optional path prefix). Every absolute link — the

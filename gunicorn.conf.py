@@ -44,6 +44,23 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def pre_request(worker, req):
+    close_after_a_body_too_large(req)
+
+
+def close_after_a_body_too_large(req) -> None:
+    """A body above MAX_CONTENT_LENGTH is answered 413 without being read
+    (the app reads and discards any smaller unread body itself): the answer
+    then says Connection: close, so that a proxy keeping connections alive
+    never sends its next request into a connection that is about to close."""
+    from config import config_for
+
+    length = next((value for name, value in req.headers if name == "CONTENT-LENGTH"), None)
+    chunked = any(name == "TRANSFER-ENCODING" for name, _ in req.headers)
+    if chunked or (length is not None and length.isdigit() and int(length) > config_for().MAX_CONTENT_LENGTH):
+        req.must_close = True
+
+
 def post_fork(server, worker):
     return_large_blocks_to_the_system()
 

@@ -32,6 +32,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from app.platform.web import install_log_masking
 
     install_log_masking(app.config.get("LOG_FORMAT", "text"))
+    from app.platform.web import DrainUnreadBody
+
+    app.wsgi_app = DrainUnreadBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
@@ -113,6 +116,7 @@ def _install_request_hooks(app: Flask) -> None:
         add_request_id,
         add_security_headers,
         csp_nonce,
+        database_unavailable,
         handle_expired_form,
         handle_http_error,
         handle_unexpected_error,
@@ -123,6 +127,7 @@ def _install_request_hooks(app: Flask) -> None:
         refuse_unknown_host,
         reject_out_of_range_numbers,
         request_id,
+        storage_unavailable,
         store_unavailable,
         text_lines,
     )
@@ -198,6 +203,14 @@ def _install_request_hooks(app: Flask) -> None:
     app.after_request(add_request_id)
     for error in STORE_ERRORS[:1]:   # the store's own errors (redis.RedisError) anywhere in a request
         app.register_error_handler(error, store_unavailable)
+    # The database unreachable anywhere in a request: 503 on a page that needs no database.
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    for error in (OperationalError, InterfaceError, DisconnectionError):
+        app.register_error_handler(error, database_unavailable)
+    from app.platform.storage import StorageError
+
+    app.register_error_handler(StorageError, storage_unavailable)   # a bucket down or hanging: 503, not 500
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_expired_form)   # 登录已超时: nothing typed is lost (#9)
     if not app.debug:

@@ -1,9 +1,14 @@
 """Liveness and readiness (#11): `/healthz` says the process answers;
 `/readyz` checks each service it depends on — database, Redis, storage, job
-queue — with its state and latency, and never shows a setting or a secret."""
+queue, local disk — with its state and latency, and never shows a setting
+or a secret. The storage gets its own short budget (READYZ_STORAGE_SECONDS):
+a bucket that hangs is reported down, it does not hang the probe."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import text
@@ -17,7 +22,7 @@ def _timed(check) -> dict:
         detail = check() or {}
         state = "ok"
     except Exception as exc:  # noqa: BLE001 (any failure is "down", by type only: no secrets)
-        detail, state = {"error": type(exc).__name__}, "down"
+        detail, state = {"error": type(exc).__name__, **getattr(exc, "detail", {})}, "down"
     return {"state": state, "ms": round((time.perf_counter() - started) * 1000, 1), **detail}
 
 
@@ -40,8 +45,37 @@ def _storage():
     from app.platform.storage import storage
 
     store = storage()
-    store.ping()
+    store.ping(budget=current_app.config["READYZ_STORAGE_SECONDS"])
     return {"backend": store.name}
+
+
+class DiskNearlyFull(Exception):
+    def __init__(self, detail: dict):
+        super().__init__("disk nearly full")
+        self.detail = detail
+
+
+def _free_percent(path: str) -> float:
+    place = Path(path)
+    while not place.exists() and place != place.parent:   # a folder not made yet: the disk it will be on
+        place = place.parent
+    usage = shutil.disk_usage(place)
+    return usage.free * 100 / usage.total if usage.total else 100.0
+
+
+def _disk():
+    """This host's disk (the instance folder, temporary files — uploads are
+    spooled there —, and local uploads): below READYZ_DISK_MIN_FREE_PERCENT
+    free, saving fails soon. Places by name only, never their paths."""
+    cfg = current_app.config
+    places = {"instance": cfg["INSTANCE_DIR"], "temp": tempfile.gettempdir()}
+    if cfg.get("STORAGE_BACKEND", "local") == "local":
+        places["uploads"] = cfg["UPLOAD_DIR"]
+    free = {name: round(_free_percent(path), 1) for name, path in places.items()}
+    detail = {"free_percent": free}
+    if min(free.values()) < cfg["READYZ_DISK_MIN_FREE_PERCENT"]:
+        raise DiskNearlyFull(detail)
+    return detail
 
 
 def _queue():
@@ -57,7 +91,7 @@ def _queue():
             "bulk_waiting": bulk.count, "bulk_workers": Worker.count(queue=bulk)}
 
 
-CHECKS = {"database": _database, "redis": _redis, "storage": _storage, "queue": _queue}
+CHECKS = {"database": _database, "redis": _redis, "storage": _storage, "queue": _queue, "disk": _disk}
 
 
 def readiness() -> tuple[bool, dict]:

@@ -7,11 +7,12 @@ import json
 import logging
 import re
 import secrets
+import time
 import uuid
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import abort, current_app, g, has_request_context, redirect, render_template, request, session
+from flask import abort, current_app, g, has_request_context, redirect, request, session
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -304,14 +305,35 @@ def add_security_headers(response):
     return response
 
 
+def error_page(code: int, **context) -> str:
+    """The error page, rendered without the template context processors:
+    Flask-Login's would load the signed-in account from the database — the
+    very service that may be down — and a second failure while answering the
+    first left people with Flask's bare English page. The page needs nothing
+    of that; should it still fail, a fixed Chinese page keeps the incident
+    number."""
+    try:
+        return current_app.jinja_env.get_template("error.html").render(code=code, **context)
+    except Exception:  # noqa: BLE001 - the answer to a failure must not fail itself
+        log.exception("The error page could not be rendered")
+        title = escape(context.get("title") or "请求未能完成")
+        incident = context.get("incident")
+        number = f"<p>事件编号：<strong id=\"incident\">{escape(incident)}</strong></p>" if incident else ""
+        return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>'
+                f'<body><h1>{title}</h1>{number}<p><a href="/">返回首页</a></p></body></html>')
+
+
 def handle_http_error(exc: HTTPException):
+    if exc.code == 500 and getattr(exc, "original_exception", None) is not None:
+        # An error outside every handler (e.g. while opening the session): said with its incident number.
+        return handle_unexpected_error(exc.original_exception)
     title = ERROR_TITLES.get(exc.code, "请求未能完成")
     if exc.code == 413:
         title = _too_large()
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": title if title != "请求未能完成" else exc.name}, exc.code
     detail = exc.description if exc.code in (400, 404, 429, 503) and _is_chinese(exc.description) else ""
-    return render_template("error.html", code=exc.code, title=title, detail=detail), exc.code
+    return error_page(exc.code, title=title, detail=detail), exc.code
 
 
 def handle_expired_form(exc):
@@ -327,13 +349,76 @@ def handle_expired_form(exc):
                    "登录已超时，本次操作未完成。请重新登录后再试，已填写的内容保留在本页")
         return {"ok": False, "message": message, "expired": True}, 400
     back = _form_page()
-    return render_template("error.html", code=400, title=title, expired=True, signed_in=signed_in, back=back,
-                           idle=current_app.config.get("SESSION_IDLE_MINUTES", 30)), 400
+    return error_page(400, title=title, expired=True, signed_in=signed_in, back=back,
+                      idle=current_app.config.get("SESSION_IDLE_MINUTES", 30)), 400
 
 
 def _form_page() -> str:
     """The page the form was on (same site only), to return to after signing in."""
     return local_url(request.referrer) if request.referrer else local_url(request.path)
+
+
+class _CountedInput:
+    """The request body as the application reads it, counting the bytes."""
+
+    def __init__(self, stream):
+        self.stream, self.taken = stream, 0
+
+    def read(self, *args):
+        data = self.stream.read(*args)
+        self.taken += len(data)
+        return data
+
+    def readline(self, *args):
+        data = self.stream.readline(*args)
+        self.taken += len(data)
+        return data
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name):   # anything else the server's stream offers (close …)
+        return getattr(self.stream, name)
+
+
+class DrainUnreadBody:
+    """A request answered before its body was read (503 while a store is
+    down, 413, 429, a refused CSRF token …) has its body read to the end,
+    up to `limit` bytes, before the answer goes out. Left on the connection,
+    the body made the server close a connection it had just called
+    kept-alive, and the proxy sent the next request into it: a bare 502.
+    A body above the limit is not read: the server is told to close the
+    connection instead (gunicorn.conf.py, pre_request)."""
+
+    CHUNK = 256 * 1024
+    SECONDS = 10
+
+    def __init__(self, wsgi_app, limit: int):
+        self.wsgi_app, self.limit = wsgi_app, limit
+
+    def __call__(self, environ, start_response):
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length <= 0 or length > self.limit or "wsgi.input" not in environ:
+            return self.wsgi_app(environ, start_response)
+        body = environ["wsgi.input"] = _CountedInput(environ["wsgi.input"])
+
+        def start(status, headers, exc_info=None):
+            self._drain(body, length)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+    def _drain(self, body: _CountedInput, length: int) -> None:
+        deadline = time.monotonic() + self.SECONDS
+        try:
+            while body.taken < length and time.monotonic() < deadline:
+                if not body.read(min(self.CHUNK, length - body.taken)):
+                    break   # the client stopped sending: the server closes the connection
+        except OSError:   # the client went away: nothing left to keep alive
+            pass
 
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,32}$")
@@ -366,16 +451,59 @@ def store_unavailable(exc: Exception | None = None):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": f"{STORE_DOWN_TITLE}，请稍后重试（事件编号{incident}）",
                 "incident": incident}, 503
-    return render_template("error.html", code=503, title=STORE_DOWN_TITLE, detail=STORE_DOWN_DETAIL,
-                           incident=incident), 503
+    return error_page(503, title=STORE_DOWN_TITLE, detail=STORE_DOWN_DETAIL, incident=incident), 503
+
+
+DATABASE_DOWN_DETAIL = "系统暂时无法读取或保存数据，本次操作没有完成，请稍后重试。"
+
+
+def database_unavailable(exc: Exception):
+    """The database cannot be reached (stopped, restarting, a connection
+    cut): 503 with the incident number, on a page that needs no database."""
+    incident = request_id()
+    log.error("Incident %s on %s %s: database unreachable (%s)", incident, request.method, request.path,
+              type(getattr(exc, "orig", None) or exc).__name__)
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"ok": False, "message": f"{STORE_DOWN_TITLE}，请稍后重试（事件编号{incident}）",
+                "incident": incident}, 503
+    return error_page(503, title=STORE_DOWN_TITLE, detail=DATABASE_DOWN_DETAIL, incident=incident), 503
+
+
+STORAGE_DOWN_DETAIL = "附件和导出文件暂时无法读取或保存，请稍后重试；已保存的内容不会丢失。"
+
+
+def storage_unavailable(exc: Exception):
+    """The storage (the bucket, the disk) failed or hangs, and the page did
+    not say so itself: 503 存储服务暂时不可用 with the incident number, not
+    500. A file missing from it is a 404."""
+    from werkzeug.exceptions import NotFound
+
+    from app.platform.storage import UNAVAILABLE
+
+    if isinstance(exc, FileNotFoundError):
+        return handle_http_error(NotFound(description="文件缺失，请重新上传"))
+    incident = request_id()
+    log.error("Incident %s on %s %s: storage unavailable (%s)", incident, request.method, request.path, exc)
+    title = UNAVAILABLE.split("，")[0]
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"ok": False, "message": f"{UNAVAILABLE}（事件编号{incident}）", "incident": incident}, 503
+    return error_page(503, title=title, detail=STORAGE_DOWN_DETAIL, incident=incident), 503
+
+
+def is_database_down(exc: BaseException) -> bool:
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError, DisconnectionError))
 
 
 def handle_unexpected_error(exc: Exception):
+    if is_database_down(exc):
+        return database_unavailable(exc)
     incident = request_id()
     log.exception("Incident %s on %s %s", incident, request.method, request.path)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": f"系统出现错误，事件编号{incident}", "incident": incident}, 500
-    return render_template("error.html", code=500, title="系统出现错误", incident=incident), 500
+    return error_page(500, title="系统出现错误", incident=incident), 500
 
 
 def _too_large() -> str:

@@ -85,7 +85,7 @@ def test_the_app_recovers_by_itself_when_redis_comes_back(make_app, tmp_path):
 def test_readyz_reports_every_service_when_all_is_well(app, client):
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json["status"] == "ok"
-    assert set(ready.json["checks"]) == {"database", "redis", "storage", "queue"}
+    assert set(ready.json["checks"]) == {"database", "redis", "storage", "queue", "disk"}
     for check in ready.json["checks"].values():
         assert check["state"] == "ok" and check["ms"] >= 0
 

@@ -84,3 +84,65 @@ def test_two_slow_uploads_do_not_delay_a_login(prepared):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def closed_port() -> int:
+    return free_port()   # bound once, then released: nothing listens there
+
+
+def read_response(sock) -> tuple[int, dict, bytes]:
+    """One HTTP/1.1 response from a kept-alive socket (Content-Length framed)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed before a response: {data[:200]!r}")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+    length = int(headers.get("content-length", 0))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed in the middle of a response")
+        body += chunk
+    return int(lines[0].split()[1]), headers, body[:length]
+
+
+def upload_request(size: int) -> bytes:
+    head = (b"--zz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+            b"Content-Type: image/jpeg\r\n\r\n")
+    body = head + b"\xff" * size + b"\r\n--zz--\r\n"
+    return (b"POST /declaration/files HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
+            b"Content-Type: multipart/form-data; boundary=zz\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+
+def test_an_early_answer_leaves_the_kept_alive_connection_usable(prepared):
+    """Redis unreachable: an upload is answered 503 before its body is read.
+    The proxy (nginx, keepalive to the upstream) sends the next request on the
+    same connection: it gets a proper answer. A body above MAX_CONTENT_LENGTH
+    is not read: then the answer says Connection: close, so the proxy never
+    reuses the connection (never a bare 502)."""
+    env = dict(prepared, GUNICORN_WORKERS="1", REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0",
+               UPLOAD_MAX_BYTES="900000", MAX_CONTENT_LENGTH="1000000")
+    server, port = serve(env, "-c", str(ROOT / "gunicorn.conf.py"))
+    try:
+        for size in (70_000, 300_000, 990_000):   # gunicorn itself discards at most 64 KB
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(upload_request(size))
+                status, headers, body = read_response(sock)
+                assert status == 503 and "服务暂时不可用" in body.decode()
+                assert headers["connection"].lower() == "keep-alive"
+                for _ in range(2):
+                    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    status, headers, body = read_response(sock)
+                    assert status == 200 and b"ok" in body
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(upload_request(1_000_000)[:200_000])   # above the limit: never read
+            status, headers, body = read_response(sock)
+            assert status == 503 and headers["connection"].lower() == "close"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
