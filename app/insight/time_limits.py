@@ -3,7 +3,7 @@ in working days (Monday to Friday), which ones are overdue, and the daily
 reminder to the organisations that hold them."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, null, select
 
@@ -12,7 +12,7 @@ from app.platform.extensions import db
 from app.platform.jobs import task
 from app.review.notifications import deliver_notifications
 from app.review.workflow import STATUS_LABELS
-from models import Account, Declaration, Notification, ReviewEvent
+from models import Account, Declaration, Notification, ReviewEvent, clock
 from permissions.roles import COMMITTEE_ROLE, DEPARTMENT_ROLE, OFFICE_ROLE, UNIT_ROLE
 
 #: used for a step that has no row in step_time_limit
@@ -47,14 +47,14 @@ def working_days_between(start: date, end: date) -> int:
 def cutoff(days: int, today: date | None = None) -> datetime:
     """A declaration that entered its step before this moment has waited more
     than `days` working days by the end of `today`."""
-    day = today or date.today()
+    day = today or clock.today()
     counted = 0
     while counted < days:
         day -= timedelta(days=1)
         if day.weekday() < 5:
             counted += 1
     # entering on `day` itself still leaves exactly `days` working days
-    return datetime.combine(day, time.min)
+    return clock.start_of(day)
 
 
 def past_limit(today: date | None = None):
@@ -103,8 +103,8 @@ def _reviewers(role: str, org_id: int | None) -> list[Account]:
 def remind_overdue(today: date | None = None) -> int:
     """Tell every reviewer of an organisation holding overdue declarations, in
     我的消息 and by SMS. Run daily; a second run on the same day adds nothing."""
-    today = today or date.today()
-    start = datetime.combine(today, time.min)
+    today = today or clock.today()
+    start = clock.start_of(today)
     table = limits()
     notified = set()
     for status, org_id, count in overdue_by_holder(today):
@@ -129,7 +129,7 @@ def waiting_marks(rows, today: date | None = None) -> dict[int, tuple[int, bool]
     their last step began: see page_query): declaration id → (working days
     waited, overdue?), for those waiting at a step."""
     table = limits()
-    today = today or date.today()
+    today = today or clock.today()
     out = {}
     for row in rows:
         if row.status in HOLDERS and row.step_since is not None:

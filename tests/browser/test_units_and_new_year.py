@@ -2,11 +2,12 @@
 deleting a unit in use and merges it instead; after the title office opens the
 next 申报年度, the applicant still sees last year's record and starts the new
 declaration from a copy of it."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.platform.extensions import db
+from models import clock
 from models import DeclarationYear, Organisation
 from tests.browser.conftest import shot, sign_in
 from tests.committee import evaluate
@@ -50,8 +51,8 @@ def test_next_year_starts_from_last_years_declaration(app, client, live_server, 
     login(client, "zcb")
     assert act(client, decl, "approve", opinion="同意").status_code == 302
     with app.app_context():
-        db.session.add(DeclarationYear(year=date.today().year + 1, opens_on=date.today() - timedelta(days=1),
-                                       closes_on=date.today() + timedelta(days=20)))
+        db.session.add(DeclarationYear(year=clock.today().year + 1, opens_on=clock.today() - timedelta(days=1),
+                                       closes_on=clock.today() + timedelta(days=20)))
         db.session.commit()
     sign_in(page, live_server, APPLICANT_ID)
     page.wait_for_selector("#history-table")

@@ -3,11 +3,11 @@
 documented and every body matches its schema. Bounded to a few examples per
 operation so the run stays well under a minute. (schemathesis' own pytest
 plugin does not run under pytest 9, so Hypothesis drives each operation here.)"""
-from datetime import datetime
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from models import clock
 from tests.insight.world import place
 
 OUR_PATHS = r"^/api/v1/(declarations|certificates)/"
@@ -19,8 +19,8 @@ def test_api_matches_its_openapi_document(app):
     token = client.post("/api/v1/security/login", json={"username": "zcb", "password": "Demo2026"}).json
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     with app.app_context():
-        place(1, "office_review", datetime.now())
-        place(2, "approved", datetime.now())
+        place(1, "office_review", clock.now())
+        place(2, "approved", clock.now())
     schema = schemathesis.openapi.from_wsgi("/api/v1/_openapi", app, headers=headers).include(path_regex=OUR_PATHS)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 5

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.insight.time_limits import cutoff, remind_overdue, working_days_between
 from app.platform.extensions import db
 from app.platform.jobs import PERIODIC, TASKS
+from models import clock
 from models import Account, Notification, StepTimeLimit
 from tests.conftest import login, outbox, page_text
 from tests.insight.world import place
@@ -24,8 +25,8 @@ def test_working_days_skip_weekends():
 
 def test_list_marks_overdue_and_shows_the_wait(app, client):
     with app.app_context():
-        late = place(1, "unit_review", datetime.now() - timedelta(days=14))
-        fresh = place(2, "unit_review", datetime.now())
+        late = place(1, "unit_review", clock.now() - timedelta(days=14))
+        fresh = place(2, "unit_review", clock.now())
         late_id, fresh_id = late.id, fresh.id
     login(client, "baili_hr")
     html = page_text(client.get("/review/?tab=waiting"))
@@ -37,7 +38,7 @@ def test_list_marks_overdue_and_shows_the_wait(app, client):
 
 def test_a_longer_limit_set_by_the_administrator_clears_the_mark(app, client):
     with app.app_context():
-        late = place(1, "unit_review", datetime.now() - timedelta(days=14))
+        late = place(1, "unit_review", clock.now() - timedelta(days=14))
         db.session.add(StepTimeLimit(status="unit_review", working_days=30))
         db.session.commit()
         late_id = late.id
@@ -49,9 +50,9 @@ def test_a_longer_limit_set_by_the_administrator_clears_the_mark(app, client):
 def test_daily_reminder_reaches_the_organisation_once_a_day(app, client):
     assert "remind-overdue" in TASKS and PERIODIC["remind-overdue"] == timedelta(days=1)
     with app.app_context():
-        place(1, "unit_review", datetime.now() - timedelta(days=14))
-        place(2, "unit_review", datetime.now() - timedelta(days=30))
-        place(3, "unit_review", datetime.now())   # in time: not counted
+        place(1, "unit_review", clock.now() - timedelta(days=14))
+        place(2, "unit_review", clock.now() - timedelta(days=30))
+        place(3, "unit_review", clock.now())   # in time: not counted
         assert remind_overdue() == 1
         assert remind_overdue() == 0            # the second run of the day adds nothing
         reviewer = db.session.scalar(select(Account).where(Account.username == "baili_hr"))
@@ -66,9 +67,9 @@ def test_daily_reminder_reaches_the_organisation_once_a_day(app, client):
 
 def test_statistics_count_overdue_per_step(app, client):
     with app.app_context():
-        place(1, "unit_review", datetime.now() - timedelta(days=14))
-        place(2, "dept_review", datetime.now() - timedelta(days=14))
-        place(3, "dept_review", datetime.now())
+        place(1, "unit_review", clock.now() - timedelta(days=14))
+        place(2, "dept_review", clock.now() - timedelta(days=14))
+        place(3, "dept_review", clock.now())
     login(client, "zcb")
     html = page_text(client.get("/statistics/"))
     block = html.split('id="stat-overdue"')[1].split("</section>")[0]
@@ -79,10 +80,10 @@ def test_only_the_wait_still_open_can_be_overdue(app, client):
     """A long wait that has ended (the unit passed it on) is not overdue; the
     step where it waits now is judged from when it arrived there."""
     with app.app_context():
-        place(1, "dept_review", datetime.now() - timedelta(days=1),
-              path=[("unit_review", datetime.now() - timedelta(days=30))])
-        place(2, "dept_review", datetime.now() - timedelta(days=14),
-              path=[("unit_review", datetime.now() - timedelta(days=15))])
+        place(1, "dept_review", clock.now() - timedelta(days=1),
+              path=[("unit_review", clock.now() - timedelta(days=30))])
+        place(2, "dept_review", clock.now() - timedelta(days=14),
+              path=[("unit_review", clock.now() - timedelta(days=15))])
         assert remind_overdue() == 1
         texts = db.session.scalars(select(Notification.text)).all()
         assert texts == ["您所在机构有1条申报待主管部门审核已超过处理时限（5个工作日），请尽快处理。"]
@@ -93,14 +94,14 @@ def test_only_the_wait_still_open_can_be_overdue(app, client):
 
 def test_the_command_runs_the_registered_task(app):
     with app.app_context():
-        place(1, "unit_review", datetime.now() - timedelta(days=14))
+        place(1, "unit_review", clock.now() - timedelta(days=14))
     result = app.test_cli_runner().invoke(args=["remind-overdue"])
     assert result.exit_code == 0 and "已提醒 1 位审核人员" in result.output
 
 
 def test_the_title_office_is_reminded_of_its_own_step_only(app):
     with app.app_context():
-        place(1, "office_review", datetime.now() - timedelta(days=30))
+        place(1, "office_review", clock.now() - timedelta(days=30))
         assert remind_overdue() == 1
         texts = db.session.execute(select(Account.username, Notification.text)
                                    .join(Account, Account.id == Notification.account_id)).all()
