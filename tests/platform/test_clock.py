@@ -132,3 +132,18 @@ def test_a_naive_time_is_a_beijing_local_time(app, server_zone):
         utc = datetime(2026, 12, 31, 15, 30, tzinfo=timezone.utc)
         again = kind.process_bind_param(utc, dialect)
         assert (again if dialect.name == "postgresql" else again.replace(tzinfo=clock.zone())) == utc
+
+
+def test_the_real_clock_is_read_in_beijing(app, client, server_zone):
+    """Without a fixed moment too: 本次登录 and the 申报年度's today are
+    Beijing's, even with the process in UTC."""
+    from zoneinfo import ZoneInfo
+
+    login(client, APPLICANT_ID)
+    home = page_text(client.get("/"))
+    beijing = datetime.now(ZoneInfo("Asia/Shanghai"))
+    shown = re.search(r"本次登录 (\d{4}-\d\d-\d\d \d\d:\d\d)", home).group(1)
+    shown = datetime.strptime(shown, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert abs((beijing - shown).total_seconds()) < 120, (shown, beijing)
+    with app.app_context():
+        assert year_window().today == beijing.date()
