@@ -147,3 +147,25 @@ def test_the_real_clock_is_read_in_beijing(app, client, server_zone):
     assert abs((beijing - shown).total_seconds()) < 120, (shown, beijing)
     with app.app_context():
         assert year_window().today == beijing.date()
+
+
+def test_migration_reads_old_times_as_beijing_times(tmp_path, app):
+    """Times written before they carried an offset were Beijing wall-clock
+    times; after the migration they mean that instant on either database."""
+    from sqlalchemy import text
+
+    from tests.migrating import scratch_database
+
+    with scratch_database(app, tmp_path / "m.db", same_kind=True) as (engine, upgrade):
+        upgrade("f1a2b3c4d5e6")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO ab_user (id, first_name, last_name, username, active, email, "
+                              "must_change_password, last_login) VALUES (1, 'x', '', 'x', :yes, 'x@example.com', "
+                              ":no, :at)"), {"yes": True, "no": False, "at": datetime(2026, 12, 31, 23, 30)})
+        upgrade()
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET TIME ZONE 'UTC'"))
+            stored = conn.execute(text("SELECT last_login FROM ab_user WHERE id = 1")).scalar_one()
+    stored = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
+    assert clock.local(stored) == datetime(2026, 12, 31, 15, 30, tzinfo=timezone.utc)
