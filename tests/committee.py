@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from app.platform.extensions import db
 from app.review import meetings, publicity, voting, workdays
-from models import clock
-from models import Account, Expert, GroupExpert, Meeting, ReviewGroup
+from models import Account, Expert, GroupExpert, Meeting, ReviewGroup, clock
 
 SECRETARY = "gc_pwh"
 

@@ -90,7 +90,7 @@ def _convert(to_type, from_type):
             if kind is None or bool(getattr(kind, "timezone", False)) != (from_type == "timestamptz"):
                 continue
             # names from the list above; the zone checked above
-            op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {to_type} '  # nosec B608 - fixed names
+            op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {to_type} '
                        f"USING \"{column}\" AT TIME ZONE '{zone}'")
 
 

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from app.accounts.auth import new_temporary_password
 from app.platform.extensions import db
-from models import clock
-from models import Account
+from models import Account, clock
 from models.identity import password_error
 from tests.conftest import APPLICANT_ID, CAPTCHA, csrf_token, login, outbox, page_text
 

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.auth import create_applicant
 from app.platform.extensions import db
-from models import clock
-from models import Meeting
+from models import Meeting, clock
 from tests.browser.conftest import shot, sign_in
 from tests.committee import running_today
 from tests.conftest import APPLICANT_ID, CAPTCHA, login

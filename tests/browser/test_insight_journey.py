@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from app.insight.time_limits import remind_overdue
 from app.platform.extensions import db
-from models import clock
-from models import Announcement
+from models import Announcement, clock
 from tests.browser.conftest import shot, sign_in
 from tests.insight.world import place
 

@@ -7,8 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import clock
-from models import DeclarationYear, Organisation
+from models import DeclarationYear, Organisation, clock
 from tests.browser.conftest import shot, sign_in
 from tests.committee import evaluate
 from tests.conftest import APPLICANT_ID, login

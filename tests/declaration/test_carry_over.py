@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from app.platform.extensions import db
 from app.platform.storage import storage
-from models import clock
-from models import Account, Attachment, Declaration, DeclarationYear
+from models import Account, Attachment, Declaration, DeclarationYear, clock
 from models.registry import BY_KEY
 from tests.committee import evaluate
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text

@@ -6,8 +6,7 @@ from sqlalchemy import select
 from app.declaration.completeness import completeness
 from app.declaration.data import DeclarationData, find_declaration
 from app.platform.extensions import db
-from models import clock
-from models import Account, Declaration
+from models import Account, Declaration, clock
 from models.registry import BY_KEY, SECTIONS
 from models.registry.fields import ChoiceField, DerivedField, RowChoiceField, TextField
 from tests.conftest import APPLICANT_ID, login, page_text

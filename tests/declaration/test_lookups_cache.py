@@ -9,8 +9,7 @@ from sqlalchemy import select
 from app.declaration.data import DICTIONARY_VERSION_KEY, dictionaries, lookups
 from app.platform.extensions import db
 from app.platform.kvstore import kv
-from models import clock
-from models import DeclarationYear, DictItem, Organisation, SiteText
+from models import DeclarationYear, DictItem, Organisation, SiteText, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text, statements
 from tests.declaring import basic, post
 

@@ -5,8 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import clock
-from models import Declaration, ReviewEvent
+from models import Declaration, ReviewEvent, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.insight.world import place
 

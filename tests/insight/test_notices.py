@@ -6,8 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import clock
-from models import Announcement, SiteText
+from models import Announcement, SiteText, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.declaring import basic
 from tests.images import jpeg

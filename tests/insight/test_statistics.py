@@ -6,8 +6,7 @@ from openpyxl import load_workbook
 
 from app.insight.statistics import statistics, waiting_times, conditions
 from app.platform.extensions import db
-from models import clock
-from models import Account
+from models import Account, clock
 from tests.conftest import login, logout, page_text
 from tests.insight.world import place
 

@@ -1,14 +1,13 @@
 """Reviewer time limits: working days, overdue marks in the list, the daily
 reminder in 我的消息 and by SMS, the overdue count in the statistics."""
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from app.insight.time_limits import cutoff, remind_overdue, working_days_between
 from app.platform.extensions import db
 from app.platform.jobs import PERIODIC, TASKS
-from models import clock
-from models import Account, Notification, StepTimeLimit
+from models import Account, Notification, StepTimeLimit, clock
 from tests.conftest import login, outbox, page_text
 from tests.insight.world import place
 
@@ -19,8 +18,8 @@ def test_working_days_skip_weekends():
     assert working_days_between(date(2026, 11, 20), FRIDAY) == 5        # Fri → next Fri
     assert working_days_between(date(2026, 11, 21), date(2026, 11, 23)) == 1   # Sat → Mon
     assert working_days_between(FRIDAY, FRIDAY) == 0
-    assert cutoff(5, FRIDAY) == datetime(2026, 11, 20)
-    assert cutoff(1, date(2026, 11, 30)) == datetime(2026, 11, 27)    # Monday: one working day back is Friday
+    assert cutoff(5, FRIDAY) == clock.start_of(date(2026, 11, 20))   # midnight in Beijing
+    assert cutoff(1, date(2026, 11, 30)) == clock.start_of(date(2026, 11, 27))    # Monday: one working day back is Friday
 
 
 def test_list_marks_overdue_and_shows_the_wait(app, client):

@@ -24,8 +24,7 @@ from sqlalchemy import func, select
 
 from app.platform.extensions import db
 from app.review import meetings, publicity
-from models import clock
-from models import Announcement, DeclarationYear, ExportJob, Holiday, Organisation, ReviewGroup
+from models import Announcement, DeclarationYear, ExportJob, Holiday, Organisation, ReviewGroup, clock
 from models.audit import AuditEvent
 from tests.committee import account, close, demo_group, evaluate, prepare, present_experts, vote
 from tests.conftest import APPLICANT_ID, csrf_token, login, logout

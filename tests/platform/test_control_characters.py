@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import clock
-from models import Organisation
+from models import Organisation, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.declaring import basic, post
 from tests.insight.test_api import token

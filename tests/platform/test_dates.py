@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import clock
-from models import Announcement, DeclarationYear, Meeting
+from models import Announcement, DeclarationYear, Meeting, clock
 from models.registry.fields import DATE_IMPOSSIBLE, DATE_INCOMPLETE, Invalid, parse_date
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.declaring import declaration_id, fill, submit

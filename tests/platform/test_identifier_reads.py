@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import clock
-from models import Account, AuditEvent
+from models import Account, AuditEvent, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login
 from tests.declaring import declaration_id, fill, submit
 from tests.insight.test_api import token

@@ -17,8 +17,7 @@ from sqlalchemy import update
 
 from app.platform import jobs
 from app.platform.extensions import db
-from models import clock
-from models import ExportJob
+from models import ExportJob, clock
 from tests.conftest import APPLICANT_ID, login, page_text
 from tests.declaring import fill, submit
 

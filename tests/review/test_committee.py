@@ -13,7 +13,6 @@ from app.platform.extensions import db
 from app.review import meetings, publicity, voting
 from app.review.deadlines import mark_overdue
 from app.review.workdays import last_day
-from models import clock
 from models import (
     Ballot,
     Certificate,
@@ -30,6 +29,7 @@ from models import (
     ReviewEvent,
     ReviewGroup,
     VoteCast,
+    clock,
 )
 from tests.committee import SECRETARY, account, close, demo_group, evaluate, prepare, present_experts, publish, vote
 from tests.conftest import APPLICANT_ID, CAPTCHA, csrf_token, login, outbox, page_text

@@ -12,7 +12,6 @@ from app.accounts.auth import create_applicant
 from app.declaration.data import Conflict
 from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform
-from models import clock
 from models import (
     Account,
     Declaration,
@@ -20,6 +19,7 @@ from models import (
     Notification,
     Organisation,
     ReviewEvent,
+    clock,
 )
 from permissions.roles import (
     APPLICANT_ROLE,

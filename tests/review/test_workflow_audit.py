@@ -7,8 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import clock
-from models import AuditEvent, Declaration, ReviewEvent
+from models import AuditEvent, Declaration, ReviewEvent, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login
 from tests.declaring import act, declaration_id, fill, status_of, submit
 
