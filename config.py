@@ -123,6 +123,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     LANGUAGES = {"zh_Hans_CN": {"flag": "cn", "name": "中文"}}
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+    # What "now" and "today" mean (an IANA zone), whatever the server's own zone:
+    # dates turn at midnight there and every time is shown there (models/clock.py).
+    TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 
     # Sessions live on the server; the cookie holds a random id only.
     SESSION_COOKIE_NAME = "zc_session"

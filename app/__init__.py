@@ -71,6 +71,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 
 def _finish_config(app: Flask) -> None:
+    from models import clock
+
+    clock.configure(app.config["TIME_ZONE"])   # an unknown zone name stops the start here
     production = app.config["ENV_NAME"] == "production"
     if not app.config.get("SECRET_KEY"):
         if production:
@@ -122,6 +125,7 @@ def _install_request_hooks(app: Flask) -> None:
         handle_unexpected_error,
         install_link_cache,
         install_text_field_check,
+        local_time,
         keep_redirects_local,
         refuse_control_characters,
         refuse_unknown_host,
@@ -138,6 +142,7 @@ def _install_request_hooks(app: Flask) -> None:
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.filters["lines"] = text_lines
+    app.jinja_env.filters["localtime"] = local_time   # every time shown, in TIME_ZONE
     install_link_cache(app)
     install_frame_tags(app)
     install_read_only_commit(app)

@@ -2,7 +2,6 @@
 the recorded draw, opinions, the anonymous vote, 公示 with objections, the
 holidays that do not count as working days, electronic certificates, the
 诚信承诺书 confirmations and 补正期限."""
-from datetime import datetime
 from fractions import Fraction
 
 from flask_appbuilder import Model
@@ -11,7 +10,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -22,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from models.clock import AwareDateTime, now
 from models.protected import Encrypted, with_blind_index
 
 expert_committee = Table(
@@ -66,7 +65,7 @@ class ExpertConflict(Model):
     expert_id = Column(Integer, ForeignKey("expert.id", ondelete="CASCADE"), nullable=False)
     declaration_id = Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"), nullable=False)
     reason = Column(String(200), nullable=False, default="")
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
 
     __table_args__ = (UniqueConstraint("expert_id", "declaration_id", name="uq_expert_conflict"),)
 
@@ -86,11 +85,11 @@ class Meeting(Model):
     threshold = Column(Float, nullable=False)
     #: preparing → open (quorum met) → voted (every group closed)
     status = Column(String(12), nullable=False, default="preparing")
-    opened_at = Column(DateTime)
+    opened_at = Column(AwareDateTime)
     #: 公示: first and last working day; set when published
     publicity_from = Column(Date)
     publicity_to = Column(Date)
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
 
     @property
     def threshold_text(self) -> str:
@@ -116,7 +115,7 @@ class ReviewGroup(Model):
     major = Column(String(50), nullable=False)
     #: how many experts the draw picks
     size = Column(Integer, nullable=False, default=5)
-    vote_closed_at = Column(DateTime)
+    vote_closed_at = Column(AwareDateTime)
     vote_closed_by = Column(Integer, ForeignKey("ab_user.id"))
 
 
@@ -172,7 +171,7 @@ class ExpertDraw(Model):
     group_id = Column(Integer, ForeignKey("review_group.id", ondelete="CASCADE"), nullable=False, index=True)
     drawn_by = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
     drawn_by_name = Column(String(64), nullable=False)
-    drawn_at = Column(DateTime, nullable=False, default=datetime.now)
+    drawn_at = Column(AwareDateTime, nullable=False, default=now)
     method = Column(String(10), nullable=False)
     seed = Column(String(64), nullable=False, default="")
     #: the experts the draw was made from, and those chosen (JSON lists of ids and names)
@@ -190,7 +189,7 @@ class ReviewOpinion(Model):
     expert_id = Column(Integer, ForeignKey("expert.id"), nullable=False)
     text = Column(Text, nullable=False)
     score = Column(Integer)
-    updated_at = Column(DateTime, nullable=False, default=datetime.now, onupdate=datetime.now)
+    updated_at = Column(AwareDateTime, nullable=False, default=now, onupdate=now)
 
     __table_args__ = (UniqueConstraint("group_id", "declaration_id", "expert_id", name="uq_review_opinion"),)
 
@@ -240,12 +239,12 @@ class Objection(Model):
     contact = Column(String(100), nullable=False)
     reason = Column(Text, nullable=False)
     ip = Column(String(45), nullable=False, default="")
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
     #: open → dismissed (不予采纳) or upheld (属实)
     status = Column(String(10), nullable=False, default="open")
     handling = Column(Text, nullable=False, default="")
     handled_by = Column(Integer, ForeignKey("ab_user.id"))
-    handled_at = Column(DateTime)
+    handled_at = Column(AwareDateTime)
 
     __table_args__ = (CheckConstraint("status IN ('open', 'dismissed', 'upheld')", name="ck_objection_status"),)
 
@@ -258,7 +257,7 @@ class Certificate(Model):
     declaration_id = Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"), nullable=False, unique=True)
     number = Column(String(30), nullable=False, unique=True)
     issued_on = Column(Date, nullable=False)
-    revoked_at = Column(DateTime)
+    revoked_at = Column(AwareDateTime)
     revoked_by = Column(Integer, ForeignKey("ab_user.id"))
     revoke_reason = Column(String(500))
 
@@ -270,7 +269,7 @@ class PledgeConfirmation(Model):
     id = Column(Integer, primary_key=True)
     declaration_id = Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"), nullable=False, index=True)
     account_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
-    confirmed_at = Column(DateTime, nullable=False, default=datetime.now)
+    confirmed_at = Column(AwareDateTime, nullable=False, default=now)
     ip = Column(String(45), nullable=False, default="")
     #: the text's version (its last change) and the text itself as confirmed
     text_version = Column(String(30), nullable=False)
@@ -284,7 +283,7 @@ class CorrectionDeadline(Model):
     id = Column(Integer, primary_key=True)
     declaration_id = Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"), nullable=False, index=True)
     due = Column(Date, nullable=False)
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
-    expired_at = Column(DateTime)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
+    expired_at = Column(AwareDateTime)
     #: closed by a resubmission or a reopening
     closed = Column(Boolean, nullable=False, default=False)

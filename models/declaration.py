@@ -1,6 +1,5 @@
 """A declaration (one per applicant per 申报年度) and its attachments. The
 sections' own tables are made from the registry in models/sections.py."""
-from datetime import datetime
 
 from flask_appbuilder import Model
 from sqlalchemy import (
@@ -8,7 +7,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +15,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import relationship
+
+from models.clock import AwareDateTime, now
 
 #: what the reviewers' list filters on besides organisation and state
 QUEUE_INCLUDE = ["reached", "series", "level", "year"]
@@ -49,12 +49,12 @@ class Declaration(Model):
     level = Column(String(10), index=True)
     #: the furthest review stage ever reached (see app.review.workflow.STAGES)
     reached = Column(Integer, nullable=False, default=0)
-    submitted_at = Column(DateTime)
+    submitted_at = Column(AwareDateTime)
     unit = relationship("Organisation", foreign_keys=[unit_id])
     department = relationship("Organisation", foreign_keys=[department_id])
     committee = relationship("Organisation", foreign_keys=[committee_id])
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
-    updated_at = Column(DateTime, nullable=False, default=datetime.now, onupdate=datetime.now)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
+    updated_at = Column(AwareDateTime, nullable=False, default=now, onupdate=now)
     #: bumped by every change, so concurrent writers serialise on this row
     version = Column(Integer, nullable=False, default=1)
 
@@ -111,6 +111,6 @@ class Attachment(Model):
     size = Column(Integer, nullable=False)
     width = Column(Integer, nullable=False)
     height = Column(Integer, nullable=False)
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
 
     __table_args__ = (Index("ix_attachment_place", "declaration_id", "section", "kind", "row_id"),)

@@ -1,7 +1,7 @@
-from datetime import datetime
-
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Text
+
+from models.clock import AwareDateTime, now
 
 
 class ExportJob(Model):
@@ -24,6 +24,6 @@ class ExportJob(Model):
     #: each re-queue after a dead worker is a new attempt; an older attempt finds itself superseded
     attempt = Column(Integer, nullable=False, default=1, server_default="1")
     #: the worker's last sign of life; no heartbeat for JOB_STALE_SECONDS means it died
-    heartbeat_at = Column(DateTime)
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
-    finished_at = Column(DateTime)
+    heartbeat_at = Column(AwareDateTime)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
+    finished_at = Column(AwareDateTime)

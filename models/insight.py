@@ -1,9 +1,10 @@
 """通知公告 published by the title office, and the reviewers' time limit per
 review step (PRODUCT B11, M5)."""
-from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Text
+
+from models.clock import AwareDateTime, now
 
 
 class Announcement(Model):
@@ -23,7 +24,7 @@ class Announcement(Model):
     attachment_key = Column(String(100))
     attachment_name = Column(String(200))
     author_id = Column(Integer, ForeignKey("ab_user.id"))
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
 
     __table_args__ = (
         CheckConstraint("unpublish_on IS NULL OR unpublish_on >= publish_on", name="ck_announcement_dates"),

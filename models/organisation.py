@@ -1,12 +1,10 @@
 """The organisation tree (PRODUCT §1, M1): 职称办 → 主管部门 → 工作单位, and 评委会."""
-from datetime import datetime
 
 from flask_appbuilder import Model
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship, validates
 
+from models.clock import AwareDateTime, now
 from models.dictionary import TitleLevel, TitleSeries
 from models.protected import Encrypted, with_blind_index
 
@@ -60,7 +59,7 @@ class Organisation(Model):
     contact_phone = Column(Encrypted)
     contact_phone_hmac = Column(String(64))
     active = Column(Boolean, nullable=False, default=True)
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
     #: for a 评委会: the series and levels it evaluates
     series = relationship(TitleSeries, secondary=committee_series)
     levels = relationship(TitleLevel, secondary=committee_level)

@@ -1,11 +1,11 @@
 """One table per section, made from the registry (app/sections/registry.py):
 a column per stored field, the owning declaration, and for rows sections
 their order. `section.model` is set here for every section."""
-from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, ForeignKey, Integer
+from sqlalchemy import Column, ForeignKey, Integer
 
+from models.clock import AwareDateTime, now
 from models.registry import SECTIONS
 from models.registry.fields import RefField
 
@@ -21,8 +21,8 @@ def make_model(section):
         "id": Column(Integer, primary_key=True),
         "declaration_id": Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"), nullable=False,
                                  index=True, unique=not section.many),
-        "created_at": Column(DateTime, nullable=False, default=datetime.now),
-        "updated_at": Column(DateTime, nullable=False, default=datetime.now, onupdate=datetime.now),
+        "created_at": Column(AwareDateTime, nullable=False, default=now),
+        "updated_at": Column(AwareDateTime, nullable=False, default=now, onupdate=now),
     }
     if section.many:
         columns["position"] = Column(Integer, nullable=False, default=0)

@@ -1,7 +1,7 @@
-from datetime import datetime
-
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, String, Text
+from sqlalchemy import Column, String, Text
+
+from models.clock import AwareDateTime, now
 
 
 class SiteText(Model):
@@ -11,7 +11,7 @@ class SiteText(Model):
     key = Column(String(50), primary_key=True)
     title = Column(String(200), nullable=False)
     body = Column(Text, nullable=False, default="")
-    updated_at = Column(DateTime, default=datetime.now, onupdate=datetime.now)
+    updated_at = Column(AwareDateTime, default=now, onupdate=now)
 
     def __str__(self):
         return self.title

@@ -1,8 +1,9 @@
 """The account: Flask-AppBuilder's user plus what this system needs."""
 from flask_appbuilder.security.sqla.models import User as FabUser
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
 
+from models.clock import AwareDateTime
 from models.identity import mask_id_number, mask_phone
 from models.protected import Encrypted, blind_index, with_blind_index
 
@@ -26,17 +27,17 @@ class Account(FabUser):
     #: the organisation node a reviewer acts for
     org_id = Column(Integer, ForeignKey("organisation.id"), index=True)
     org = relationship("Organisation")
-    locked_until = Column(DateTime)
+    locked_until = Column(AwareDateTime)
     must_change_password = Column(Boolean, nullable=False, default=False)
     temp_password_hash = Column(String(256))
-    temp_password_expires = Column(DateTime)
-    password_changed_at = Column(DateTime)
+    temp_password_expires = Column(AwareDateTime)
+    password_changed_at = Column(AwareDateTime)
     #: the TOTP secret of a staff member's authenticator app (encrypted) and
     #: the hashes of the unused recovery codes (JSON list)
     mfa_secret = Column(Encrypted)
     mfa_recovery = Column(Text)
     #: when the 申报协议 was accepted (PIPL: consent is recorded)
-    agreement_accepted_at = Column(DateTime)
+    agreement_accepted_at = Column(AwareDateTime)
 
     @classmethod
     def id_number_is(cls, value):
@@ -69,3 +70,23 @@ class Account(FabUser):
 
     def __str__(self):
         return self.first_name or self.username
+
+
+def _aware_account_times() -> None:
+    """Flask-AppBuilder's own account times (本次登录, created, changed) are
+    naive and taken from the server's clock: give them the offset and the
+    TIME_ZONE clock like every other time."""
+    from sqlalchemy import ColumnDefault
+
+    from models.clock import now
+
+    table = FabUser.__table__
+    for name in ("last_login", "created_on", "changed_on"):
+        column = table.c[name]
+        column.type = AwareDateTime()
+        if column.default is not None:
+            column.default = ColumnDefault(now)
+            column.default._set_parent(column)
+
+
+_aware_account_times()

@@ -1,13 +1,11 @@
 """The review workflow's records: the append-only history (W4, W8, B4),
 notifications (B5), the declaration years (M4), certificate numbers and
 the committee's 答辩安排 (W6)."""
-from datetime import datetime
 
 from flask_appbuilder import Model
 from sqlalchemy import (
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -16,6 +14,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import relationship
+
+from models.clock import AwareDateTime, now
 
 
 class ReviewEvent(Model):
@@ -36,10 +36,10 @@ class ReviewEvent(Model):
     org_name = Column(String(100), nullable=False, default="")
     opinion = Column(Text, nullable=False, default="")
     ip = Column(String(45), nullable=False, default="")
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
     #: when the wait that began here ended: the time of the declaration's next step; NULL on its
     #: latest row (it waits there still). The statistics read waits from it without a window.
-    ended_at = Column(DateTime)
+    ended_at = Column(AwareDateTime)
     #: at each submission: the declaration's data as JSON, to show what changed (B4)
     snapshot = Column(Text)
 
@@ -55,9 +55,9 @@ class Notification(Model):
     account_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
     declaration_id = Column(Integer, ForeignKey("declaration.id", ondelete="CASCADE"))
     text = Column(Text, nullable=False)
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
-    read_at = Column(DateTime)
-    sms_sent_at = Column(DateTime, index=True)
+    created_at = Column(AwareDateTime, nullable=False, default=now)
+    read_at = Column(AwareDateTime)
+    sms_sent_at = Column(AwareDateTime, index=True)
     sms_attempts = Column(Integer, nullable=False, default=0)
 
 
@@ -96,6 +96,6 @@ class DefenceArrangement(Model):
     group = Column(String(50), nullable=False, default="")
     note = Column(String(200), nullable=False, default="")
     imported_by = Column(Integer, ForeignKey("ab_user.id"))
-    imported_at = Column(DateTime, nullable=False, default=datetime.now)
+    imported_at = Column(AwareDateTime, nullable=False, default=now)
 
     __table_args__ = (UniqueConstraint("declaration_id", name="uq_defence_declaration"),)

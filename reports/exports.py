@@ -10,7 +10,6 @@ import json
 import logging
 import uuid
 import zipfile
-from datetime import datetime
 
 from sqlalchemy import select
 
@@ -19,7 +18,7 @@ from app.platform.extensions import db
 from app.platform.storage import storage
 from app.review.lists import export_query  # the list's own conditions
 from app.review.sheets import list_rows_for_export
-from models import Account, Declaration, ExportJob
+from models import Account, Declaration, ExportJob, clock
 from permissions.roles import FULL_IDENTIFIER_ROLES
 from permissions.scopes import visible_declarations
 from reports.content import print_context
@@ -108,7 +107,7 @@ def run_tracked(job_id: int, attempt: int, make) -> None:
         if data is not None:
             key = f"{uuid.uuid4().hex}.{suffix}"
             storage().save(key, data)
-            values.update(storage_key=key, filename=f"{title}_{datetime.now():%Y%m%d%H%M}.{suffix}")
+            values.update(storage_key=key, filename=f"{title}_{clock.now():%Y%m%d%H%M}.{suffix}")
         # The row names the file only after the file is whole; a lost race
         # (superseded attempt) removes it again.
         if not jobs.finish(job_id, attempt, **values) and key:

@@ -11,7 +11,6 @@ import itertools
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from flask import current_app
 
@@ -20,7 +19,7 @@ from app.platform.extensions import db
 from app.platform.storage import StorageError, storage
 from app.platform.xlsx_reader import SheetRefused, read_table
 from app.review.sheets import import_defence_rows, read_defence_sheet
-from models import ExportJob
+from models import ExportJob, clock
 from reports.exports import MIMETYPES, run_tracked
 from reports.workbooks import write_rows
 
@@ -90,7 +89,7 @@ def _report_job(user, errors: list[str]) -> ExportJob:
     finished job so that its owner (only) downloads it like any export."""
     key = f"{uuid.uuid4().hex}.xlsx"
     storage().save(key, _report(errors))
-    now = datetime.now()
+    now = clock.now()
     job = ExportJob(account_id=user.id, kind="import", criteria="{}", status="done", total=len(errors),
                     done=len(errors), storage_key=key, error=_note(errors), heartbeat_at=now, finished_at=now,
                     filename=f"{REPORT_TITLE}_{now:%Y%m%d%H%M}.xlsx")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.platform.extensions import db
 from app.review import meetings, publicity, voting, workdays
-from models import Account, Expert, GroupExpert, Meeting, ReviewGroup
+from models import Account, Expert, GroupExpert, Meeting, ReviewGroup, clock
 
 SECRETARY = "gc_pwh"
 
@@ -64,7 +64,7 @@ def publish(app, group_id, ended: bool = True) -> None:
     with app.test_request_context():
         meeting = db.session.get(ReviewGroup, group_id).meeting
         publicity.publish(account(SECRETARY), meeting)
-        meeting.publicity_from = date.today() - timedelta(days=30) if ended else running_today(meeting.publicity_from)
+        meeting.publicity_from = clock.today() - timedelta(days=30) if ended else running_today(meeting.publicity_from)
         db.session.commit()
 
 
@@ -72,7 +72,7 @@ def running_today(publicity_from: date) -> date:
     """A 公示 published on a weekend or a holiday starts on the next working
     day, so on such a day it has not begun yet: for a test that needs it
     running, it began on the last working day before today (published then)."""
-    day = min(publicity_from, date.today())
+    day = min(publicity_from, clock.today())
     holidays = workdays.holidays_between(day - timedelta(days=60), day)
     while not workdays.is_working_day(day, holidays):
         day -= timedelta(days=1)

@@ -19,7 +19,7 @@ from app.platform.audit import identifiers_read
 from app.platform.extensions import db
 from app.review.history import history
 from app.review.workflow import STATUS_LABELS, perform, steps_for
-from models import Account, Declaration
+from models import Account, Declaration, clock
 from models.identity import CONTROL_CHARACTER_MESSAGE, mask_id_number, mask_phone, normalise_text
 from permissions.roles import FULL_IDENTIFIER_ROLES
 from permissions.scopes import is_reviewer, visible_declarations
@@ -29,10 +29,10 @@ ACTIONS = sorted({"approve", "return", "receive", "pass", "fail"})
 
 
 class LocalDateTime(fields.DateTime):
-    """Times are stored naive in the server's local time; RFC 3339 wants the offset."""
+    """RFC 3339 with the offset, in TIME_ZONE (+08:00 for Beijing)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(value.astimezone() if value is not None else None, attr, obj, **kwargs)
+        return super()._serialize(clock.local(value), attr, obj, **kwargs)
 
 
 #: what every API answers when FAB would answer in English

@@ -3,7 +3,6 @@ audit trail with filters and exports it. Nothing here changes a row."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 from flask import g, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 from app.platform.audit import AUDIT_FILTERS, record, search_events
 from app.platform.extensions import db
 from reports.workbooks import write_rows
+from models import clock
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,7 +24,7 @@ def _filters() -> dict:
 
 def _when(value) -> str:
     # Always with its UTC offset (SQLite hands back local time without one).
-    return (value if value.tzinfo else value.astimezone()).isoformat(timespec="seconds") if value else ""
+    return clock.local(value).isoformat(timespec="seconds") if value else ""
 
 
 def _row(e) -> list:
@@ -58,4 +58,4 @@ class AuditView(BaseView):
         record("audit.export", "audit_event", after={k: v for k, v in f.items() if v}, actor=g.user)
         db.session.commit()
         return send_file(io.BytesIO(content), as_attachment=True, mimetype=XLSX,
-                         download_name=f"审计日志_{datetime.now():%Y%m%d%H%M}.xlsx")
+                         download_name=f"审计日志_{clock.now():%Y%m%d%H%M}.xlsx")

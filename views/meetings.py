@@ -33,7 +33,7 @@ from app.review.meetings import (
 )
 from app.review.publicity import candidates, publicity_end, publish
 from app.review.voting import close_vote
-from models import ExpertDraw, Meeting, Organisation, ReviewOpinion, TitleSeries
+from models import ExpertDraw, Meeting, Organisation, ReviewOpinion, TitleSeries, clock
 from models.registry.fields import Invalid, parse_date
 from permissions.roles import COMMITTEE_ROLE
 from reports.pdf import printout, refuse_when_busy
@@ -68,7 +68,7 @@ class MeetingView(BaseView):
         meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == g.user.org_id)
                                       .order_by(Meeting.held_on.desc())).all()
         return self.render_template("committee/meetings.html", meetings=meetings, form=request.form, errors={},
-                                    threshold="2/3", today=date.today(), minimum=minimum_share_text())
+                                    threshold="2/3", today=clock.today(), minimum=minimum_share_text())
 
     @expose("/new", methods=["POST"])
     @has_access
@@ -97,7 +97,7 @@ class MeetingView(BaseView):
                 errors["threshold" if "比例" in str(exc) else "name"] = str(exc)
         meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == g.user.org_id)).all()
         return self.render_template("committee/meetings.html", meetings=meetings, form=form, errors=errors,
-                                    threshold=form.get("threshold", ""), today=date.today(),
+                                    threshold=form.get("threshold", ""), today=clock.today(),
                                     minimum=minimum_share_text()), 400
 
     @expose("/experts", methods=["GET", "POST"])
@@ -150,7 +150,7 @@ class MeetingView(BaseView):
             "committee/meeting.html", meeting=meeting, waiting=waiting_declarations(meeting), draws=draws,
             loads=json.loads, quorum=quorum_of, candidates_for=candidates_for, lookups=lookups(), opinions=opinions,
             end=publicity_end(meeting), passed=candidates(meeting) if meeting.status == "voted" else [],
-            today=date.today(), committee=db.session.get(Organisation, g.user.org_id))
+            today=clock.today(), committee=db.session.get(Organisation, g.user.org_id))
 
     def _act(self, meeting_id, fn, done: str):
         try:
@@ -232,7 +232,7 @@ class MeetingView(BaseView):
         if not any(grp.vote_closed_at for grp in meeting.groups):
             abort(404)
         return {"meeting": meeting, "lookups": lookups(), "committee": db.session.get(Organisation, g.user.org_id),
-                "today": date.today()}
+                "today": clock.today()}
 
     @expose("/<int:meeting_id>/results")
     @has_access

@@ -4,7 +4,6 @@ print it: the applicant, and reviewers within their scope."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Response, abort, g, render_template, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from app.platform.audit import identifiers_read
 from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS
-from models import Declaration, DefenceArrangement, Organisation
+from models import Declaration, DefenceArrangement, Organisation, clock
 from models.identity import mask_id_number
 from permissions.scopes import identity_visible
 from reports.content import print_context
@@ -103,5 +102,5 @@ def _defence_context(declaration: Declaration) -> dict:
     context = _context(declaration)
     committee = db.session.get(Organisation, declaration.committee_id) if declaration.committee_id else None
     context.update(defence=arrangement, committee=committee.name if committee else "评审委员会",
-                   masked_id=mask_id_number(context["h"]["id_number"]), today=date.today().strftime("%Y年%m月%d日"))
+                   masked_id=mask_id_number(context["h"]["id_number"]), today=clock.today().strftime("%Y年%m月%d日"))
     return context

@@ -28,7 +28,7 @@ from app.review.publicity import (
     handle_objection,
     publicity_end,
 )
-from models import Account, Certificate, Declaration, Holiday, Meeting, Objection
+from models import Account, Certificate, Declaration, Holiday, Meeting, Objection, clock
 from models.identity import mask_id_number
 from models.registry.fields import Invalid, parse_date
 from permissions.roles import OFFICE_ROLE
@@ -95,12 +95,12 @@ class PublicityAdminView(BaseView):
         certificates = db.session.execute(
             select(Certificate, Declaration, Account).join(Declaration, Declaration.id == Certificate.declaration_id)
             .join(Account, Account.id == Declaration.applicant_id).order_by(Certificate.id.desc())).all()
-        holidays = db.session.scalars(select(Holiday).where(Holiday.day >= date(date.today().year - 1, 1, 1))
+        holidays = db.session.scalars(select(Holiday).where(Holiday.day >= date(clock.today().year - 1, 1, 1))
                                       .order_by(Holiday.day)).all()
         return self.render_template(
             "publicity_admin.html", meetings=[(m, publicity_end(m), candidates(m)) for m in meetings],
             objections=objections, certificates=certificates, holidays=holidays, states=OBJECTION_STATES,
-            today=date.today())
+            today=clock.today())
 
     @expose("/holidays", methods=["POST"])
     @has_access

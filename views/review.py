@@ -6,7 +6,6 @@ Every list, page, export and action goes through `visible_declarations`."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
 
 from flask import (
     abort,
@@ -42,7 +41,7 @@ from app.review.lists import (
 from app.platform.xlsx_reader import SheetRefused
 from app.review.sheets import DEFENCE_HEADERS
 from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
-from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation
+from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation, clock
 from models.identity import CONTROL_CHARACTER_MESSAGE, CONTROL_RE, mask_id_number, normalise_text
 from models.registry.fields import Invalid, parse_date
 from permissions.roles import COMMITTEE_ROLE
@@ -198,7 +197,7 @@ class ReviewView(BaseView):
             return redirect(url_for(".export_job", job_id=job.id))
         rows = db.session.execute(export_query(g.user, f, search)).all()
         return send_file(io.BytesIO(export_now(g.user, rows)), as_attachment=True,
-                         download_name=f"申报列表_{datetime.now():%Y%m%d%H%M}.xlsx", mimetype=XLSX)
+                         download_name=f"申报列表_{clock.now():%Y%m%d%H%M}.xlsx", mimetype=XLSX)
 
     @expose("/print-batch", methods=["POST"])
     @has_access

@@ -3,7 +3,6 @@ person's scope, with the review lists' filters; every table exports to Excel."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 from flask import abort, g, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
@@ -14,7 +13,7 @@ from app.declaration.data import lookups
 from app.insight.statistics import FILTER_KEYS, TABLE_KEYS, cached_statistics
 from app.platform.extensions import db
 from app.review.workflow import STATUS_LABELS
-from models import Declaration, Organisation
+from models import Declaration, Organisation, clock
 from models.identity import normalise_text
 from permissions.scopes import is_reviewer, visible_declarations
 from reports.charts import chart_svg
@@ -66,7 +65,7 @@ class StatisticsView(BaseView):
         table = next(t for t in _tables(_filters())[0] if t.key == key)
         data = write_rows([table.headers, *table.rows], table.key)
         return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
-                         download_name=f"统计_{table.title}_{datetime.now():%Y%m%d%H%M}.xlsx")
+                         download_name=f"统计_{table.title}_{clock.now():%Y%m%d%H%M}.xlsx")
 
 
 def _number(value) -> float:

@@ -2,7 +2,6 @@
 organisation node of the kind their role acts for; disable; reset password."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
@@ -22,7 +21,8 @@ from app.accounts import auth as accounts
 from app.accounts import mfa
 from app.platform.audit import identifiers_read, record
 from app.platform.extensions import db
-from models import ORG_KINDS, Account
+from app.platform.web import local_time
+from models import ORG_KINDS, Account, clock
 from models.identity import normalise_text, phone_error
 from permissions.roles import OWN_ROLES_MESSAGE, PUBLIC_ROLE, ROLE_ORG_KIND, separation_error
 from views.account_forms import ValidPassword
@@ -115,8 +115,8 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         "active": lambda v: "是" if v else "否",
         "org": lambda v: v or "—",
         "roles": lambda v: "、".join(r.name for r in v) if v else "—",
-        "locked_until": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "—",
-        "last_login": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "—",
+        "locked_until": lambda v: local_time(v) or "—",
+        "last_login": lambda v: local_time(v) or "—",
         "login_count": lambda v: v or 0,
         "fail_login_count": lambda v: v or 0,
     }
@@ -170,7 +170,7 @@ class UserView(ChineseFormsMixin, UserDBModelView):
         # hasher; a password an administrator chose is temporary (#9 item 1).
         item.password = accounts.hash_password(item.password or "")
         item.must_change_password = True
-        item.password_changed_at = datetime.now()
+        item.password_changed_at = clock.now()
         item.last_name = ""
         item.phone = item.phone or None
 

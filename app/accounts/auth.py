@@ -8,7 +8,7 @@ import hmac
 import logging
 import secrets
 import string
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request, session
@@ -21,7 +21,7 @@ from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.kvstore import STORE_ERRORS, kv
 from app.platform.sms import queue_sms
-from models import Account
+from models import Account, clock
 from models.user import applicant_username
 from models.identity import mask_id_number, normalise_login
 from permissions.roles import OWN_ROLES_MESSAGE, separation_error
@@ -129,7 +129,7 @@ def authenticate(login: str, password: str, source: str | None = None) -> tuple[
     cfg = current_app.config
     source = source or _source()
     user = find_by_login(login)
-    now = datetime.now()
+    now = clock.now()
     if user is None or not user.active or not password:
         # Balance the timing of unknown accounts with a real hash check.
         check_password_hash(_stand_in_hash(cfg["FAB_PASSWORD_HASH_METHOD"]), password or "x")
@@ -226,7 +226,7 @@ def send_temporary_password(login: str) -> None:
     password = new_temporary_password()
     minutes = current_app.config["TEMP_PASSWORD_MINUTES"]
     user.temp_password_hash = _hash(password)
-    user.temp_password_expires = datetime.now() + timedelta(minutes=minutes)
+    user.temp_password_expires = clock.now() + timedelta(minutes=minutes)
     record("password.temporary_sent", f"ab_user:{user.id}", actor=user)
     db.session.commit()
     _notify(user, f"您的临时密码为{password}，{minutes}分钟内有效且只能使用一次，登录后请立即修改密码。")
@@ -238,7 +238,7 @@ def set_password_by_administrator(user: Account, password: str) -> None:
     session of the account ends (#9 item 1). The caller has applied A3."""
     user.password = _hash(password)
     user.must_change_password = True
-    user.password_changed_at = datetime.now()
+    user.password_changed_at = clock.now()
     user.temp_password_hash = None
     user.temp_password_expires = None
     user.fail_login_count = 0
@@ -251,7 +251,7 @@ def set_password_by_administrator(user: Account, password: str) -> None:
 def change_password(user: Account, new_password: str) -> None:
     """Set a new password; every other session of the account ends."""
     user.password = _hash(new_password)
-    user.password_changed_at = datetime.now()
+    user.password_changed_at = clock.now()
     user.must_change_password = False
     user.temp_password_hash = None
     user.temp_password_expires = None
@@ -280,8 +280,8 @@ def create_applicant(name: str, id_number: str, email: str, phone: str, password
         active=True,
         password=_hash(password),
         roles=[role],
-        agreement_accepted_at=datetime.now(),
-        password_changed_at=datetime.now(),
+        agreement_accepted_at=clock.now(),
+        password_changed_at=clock.now(),
     )
     db.session.add(user)
     db.session.commit()

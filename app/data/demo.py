@@ -2,7 +2,7 @@
 every role. Never loaded in production (see `flask demo`)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 
 from flask import current_app
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app.platform.extensions import db
+from models import clock
 from models import (
     Account,
     DeclarationYear,
@@ -99,14 +100,14 @@ def load_experts(orgs: dict, method: str) -> list[tuple[str, str, str, str]]:
         if db.session.scalar(select(Account.id).where(Account.username == username)) is None:
             account = Account(username=username, first_name=name, last_name="", email=f"{username}@example.com",
                               active=True, password=_demo_hash(method), roles=[role], phone=phone,
-                              password_changed_at=datetime.now())
+                              password_changed_at=clock.now())
             db.session.add(Expert(account=account, name=name, unit=orgs[unit], unit_name=unit, series="05",
                                   major="机械工程", title=title, phone=phone, available=True, committees=[committee]))
         rows.append((EXPERT_ROLE, username, DEMO_PASSWORD, f"{unit}（{EXPERT_COMMITTEE}专家）"))
-    year = date.today().year
+    year = clock.today().year
     if db.session.scalar(select(Meeting.id).where(Meeting.committee_id == committee.id)) is None:
         meeting = Meeting(committee=committee, year=year, name=f"{year}年度工程技术高级评审会议",
-                          held_on=date.today() + timedelta(days=7), place="天津市人力资源和社会保障局三楼会议室",
+                          held_on=clock.today() + timedelta(days=7), place="天津市人力资源和社会保障局三楼会议室",
                           threshold=2 / 3)
         db.session.add(ReviewGroup(meeting=meeting, name="机械组", series="05", major="机械工程", size=6))
     return rows
@@ -125,7 +126,7 @@ def load_demo() -> list[tuple[str, str, str, str]]:
             committee.series = list(db.session.scalars(select(TitleSeries).where(TitleSeries.code.in_(series_codes))))
             committee.levels = list(db.session.scalars(select(TitleLevel).where(TitleLevel.code.in_(level_codes))))
 
-    year = date.today().year
+    year = clock.today().year
     if db.session.scalar(select(DeclarationYear.id).where(DeclarationYear.year == year)) is None:
         db.session.add(DeclarationYear(year=year, opens_on=date(year, 1, 1), closes_on=date(year, 12, 31),
                                        note="演示数据：全年开放"))
@@ -142,7 +143,7 @@ def load_demo() -> list[tuple[str, str, str, str]]:
                 username=stored, first_name=name, last_name="", email=f"{stored.lower()[:30]}@example.com",
                 active=True, password=generate_password_hash(DEMO_PASSWORD, method=method),
                 roles=[sm.find_role(role)], org=orgs.get(org), id_number=id_number, phone=phone,
-                password_changed_at=datetime.now(), agreement_accepted_at=datetime.now() if id_number else None,
+                password_changed_at=clock.now(), agreement_accepted_at=clock.now() if id_number else None,
             ))
         rows.append((role, username, DEMO_PASSWORD, org or "—"))
     rows += load_experts(orgs, method)

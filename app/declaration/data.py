@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.platform.extensions import db
 from app.platform.kvstore import kv
+from models import clock
 from models import (
     Announcement,
     Attachment,
@@ -48,7 +49,7 @@ def current_year() -> int:
     """申报年度 of new declarations: the year whose window is open today (M4),
     or the calendar year when the title office has opened none. The windows
     are kept with the dictionaries (and read again when one changes)."""
-    today = date.today()
+    today = clock.today()
     open_years = [year for year, (opens, closes) in dictionaries().windows.items() if opens <= today <= closes]
     return max(open_years) if open_years else today.year
 
@@ -94,7 +95,7 @@ class YearWindow:
 def year_window(year: int | None = None) -> YearWindow:
     year = year or current_year()
     opens, closes = dictionaries().windows.get(year, (None, None))
-    return YearWindow(year, opens, closes, date.today())
+    return YearWindow(year, opens, closes, clock.today())
 
 
 class Dictionaries:
@@ -333,7 +334,8 @@ def _converters() -> dict[str, dict[str, object]]:
     return _CONVERTERS
 
 
-_DECODE = {"Date": lambda v: date.fromisoformat(v[:10]), "DateTime": datetime.fromisoformat}
+_DECODE = {"Date": lambda v: date.fromisoformat(v[:10]), "DateTime": datetime.fromisoformat,
+           "AwareDateTime": lambda v: clock.local(datetime.fromisoformat(v))}
 _CONVERTERS: dict[str, dict[str, object]] = {}
 
 
@@ -542,7 +544,7 @@ def touch(declaration: Declaration) -> None:
     if declaration.id is None:
         db.session.add(declaration)
     else:
-        declaration.updated_at = datetime.now()
+        declaration.updated_at = clock.now()
     try:
         db.session.flush()
     except (StaleDataError, IntegrityError):

@@ -7,14 +7,14 @@ from datetime import date
 from app.declaration.data import DeclarationData, dictionaries, find_declaration
 from app.platform.files import detected_kind, download_name
 from app.platform.storage import storage
-from models import Announcement
+from models import Announcement, clock
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 def is_published(announcement, today: date | None = None) -> bool:
     """Published today (both dates inclusive)."""
-    today = today or date.today()
+    today = today or clock.today()
     return announcement.publish_on <= today and (announcement.unpublish_on is None
                                                  or announcement.unpublish_on >= today)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 
 from flask import current_app
 
@@ -18,6 +17,8 @@ from app.insight.time_limits import HOLDERS, past_limit
 from app.platform.extensions import db
 from app.platform.kvstore import kv
 from app.review.workflow import STATUS_LABELS
+from models import clock
+from models.clock import AwareDateTime
 from models import Declaration, Organisation, ReviewEvent
 from permissions.scopes import visible_declarations
 
@@ -121,7 +122,7 @@ def waiting_times(where) -> tuple[list[list], list[list]]:
     now); and per step, how many still wait past its time limit (超期未处理).
     Each history row knows when its wait ended, so both come from one join
     and one GROUP BY, with no window over the history."""
-    now = literal(datetime.now().replace(microsecond=0))
+    now = literal(clock.now().replace(microsecond=0), AwareDateTime())
     org_of_step = case(*[(ReviewEvent.to_status == step, getattr(Declaration, column) if column else null())
                          for step, (_, column) in HOLDERS.items()], else_=null())
     days = _seconds(ReviewEvent.created_at, func.coalesce(ReviewEvent.ended_at, now)) / 86400.0
@@ -222,7 +223,7 @@ def cached_statistics(user, f: dict, series_names: dict, level_names: dict) -> t
             saved = json.loads(hit)
             return [Table(**t) for t in saved["tables"]], saved["at"]
     tables = statistics(user, f, series_names, level_names)
-    at = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    at = clock.now().strftime("%Y-%m-%d %H:%M:%S")
     if ttl:
         kv().set(key, json.dumps({"tables": [asdict(t) for t in tables], "at": at}, ensure_ascii=False,
                                  default=float), ttl)

@@ -3,7 +3,7 @@ in working days (Monday to Friday), which ones are overdue, and the daily
 reminder to the organisations that hold them."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, null, select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from app.platform.extensions import db
 from app.platform.jobs import task
 from app.review.notifications import deliver_notifications
 from app.review.workflow import STATUS_LABELS
-from models import Account, Declaration, Notification, OverdueReminder, ReviewEvent
+from models import Account, Declaration, Notification, OverdueReminder, ReviewEvent, clock
 from permissions.roles import COMMITTEE_ROLE, DEPARTMENT_ROLE, OFFICE_ROLE, UNIT_ROLE
 
 #: used for a step that has no row in step_time_limit
@@ -48,14 +48,14 @@ def working_days_between(start: date, end: date) -> int:
 def cutoff(days: int, today: date | None = None) -> datetime:
     """A declaration that entered its step before this moment has waited more
     than `days` working days by the end of `today`."""
-    day = today or date.today()
+    day = today or clock.today()
     counted = 0
     while counted < days:
         day -= timedelta(days=1)
         if day.weekday() < 5:
             counted += 1
     # entering on `day` itself still leaves exactly `days` working days
-    return datetime.combine(day, time.min)
+    return clock.start_of(day)
 
 
 def past_limit(today: date | None = None):
@@ -107,7 +107,7 @@ def remind_overdue(today: date | None = None) -> int:
     step they hold. The day's row in overdue_reminder (unique per reviewer and
     day) is written in the message's transaction, so a later run that day —
     in this process or another, with more declarations overdue — adds nothing."""
-    today = today or date.today()
+    today = today or clock.today()
     table = limits()
     lines: dict[int, list[str]] = {}
     for status, org_id, count in overdue_by_holder(today):
@@ -139,7 +139,7 @@ def waiting_marks(rows, today: date | None = None) -> dict[int, tuple[int, bool]
     their last step began: see page_query): declaration id → (working days
     waited, overdue?), for those waiting at a step."""
     table = limits()
-    today = today or date.today()
+    today = today or clock.today()
     out = {}
     for row in rows:
         if row.status in HOLDERS and row.step_since is not None:

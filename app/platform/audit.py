@@ -7,7 +7,7 @@ removes rows older than AUDIT_RETENTION_DAYS (never less than six months)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from flask import current_app, g, has_request_context, request
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.platform.extensions import db
 from app.platform.jobs import task
+from models import clock
 from models.audit import AuditEvent
 
 
@@ -77,7 +78,7 @@ def _append_only(session: Session, flush_context, instances) -> None:
 def purge_old_events() -> int:
     """Delete rows past the retention period (the only deletion there is)."""
     days = max(183, int(current_app.config.get("AUDIT_RETENTION_DAYS", 365)))
-    cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+    cutoff = clock.now() - timedelta(days=days)
     count = db.session.execute(delete(AuditEvent).where(AuditEvent.created_at < cutoff)).rowcount
     db.session.commit()
     return count
@@ -100,7 +101,7 @@ def search_events(filters: dict):
         value = (filters.get(name) or "").strip()
         if value:
             try:
-                day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc).astimezone()
+                day = clock.start_of(datetime.strptime(value, "%Y-%m-%d").date())
             except ValueError:
                 continue
             if name == "until":

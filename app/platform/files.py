@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flask import Response, current_app
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.platform.extensions import db
 from app.platform.jobs import task
 from app.platform.storage import LocalStorage, StorageError, storage
-from models import Attachment, ExportJob
+from models import Attachment, ExportJob, clock
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def referenced() -> dict[str, tuple[str, int]]:
 
 
 def sweep(now: datetime | None = None, remove: bool = True) -> SweepReport:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     grace = timedelta(hours=current_app.config.get("STORAGE_ORPHAN_GRACE_HOURS", 24))
     refs = referenced()
     report = SweepReport()

@@ -33,7 +33,7 @@ from typing import Callable
 from flask import current_app, has_app_context
 from sqlalchemy import or_, select, update
 
-from models import ExportJob
+from models import ExportJob, clock
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ def start_tracked(task_name: str, account_id: int, kind: str, criteria: str, tot
     from app.platform.extensions import db
 
     job = ExportJob(account_id=account_id, kind=kind, criteria=criteria, total=total, attempt=1,
-                    heartbeat_at=datetime.now())
+                    heartbeat_at=clock.now())
     db.session.add(job)
     db.session.commit()
     enqueue(task_name, job.id, job.attempt)
@@ -233,7 +233,7 @@ def claim(job_id: int, attempt: int) -> ExportJob | None:
     with db.engine.begin() as conn:
         claimed = conn.execute(update(ExportJob).where(
             ExportJob.id == job_id, ExportJob.attempt == attempt, ExportJob.status.in_(("queued", "running")))
-            .values(status="running", done=0, heartbeat_at=datetime.now())).rowcount
+            .values(status="running", done=0, heartbeat_at=clock.now())).rowcount
     return db.session.get(ExportJob, job_id) if claimed else None
 
 
@@ -244,7 +244,7 @@ def heartbeat(job_id: int, attempt: int, done: int) -> None:
     with db.engine.begin() as conn:
         if not conn.execute(update(ExportJob).where(
                 ExportJob.id == job_id, ExportJob.attempt == attempt, ExportJob.status == "running")
-                .values(done=done, heartbeat_at=datetime.now())).rowcount:
+                .values(done=done, heartbeat_at=clock.now())).rowcount:
             raise Superseded(job_id)
 
 
@@ -253,7 +253,7 @@ def finish(job_id: int, attempt: int, **values) -> bool:
 
     with db.engine.begin() as conn:
         return conn.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.attempt == attempt)
-                            .values(finished_at=datetime.now(), **values)).rowcount == 1
+                            .values(finished_at=clock.now(), **values)).rowcount == 1
 
 
 def fail_or_retry(job_id: int, attempt: int) -> bool:
@@ -280,7 +280,7 @@ def recover_stale(job_id: int | None = None, now: datetime | None = None) -> int
     from app.platform.extensions import db
 
     cfg = current_app.config
-    now = now or datetime.now()
+    now = now or clock.now()
     limit = now - timedelta(seconds=cfg.get("JOB_STALE_SECONDS", 120))
     stmt = select(ExportJob).where(ExportJob.status.in_(("queued", "running")),
                                    or_(ExportJob.heartbeat_at.is_(None), ExportJob.heartbeat_at < limit))

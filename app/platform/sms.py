@@ -13,13 +13,13 @@ import logging
 import time
 import urllib.request
 import uuid
-from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
 
 from app.platform.jobs import enqueue, task
 from app.platform.kvstore import kv
+from models import clock
 from models.identity import mask_phone
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class ConsoleBackend:
 
     def send(self, phone: str, text: str) -> None:
         self.outbox.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"phone": phone, "text": text, "time": datetime.now().isoformat(timespec="seconds")},
+        line = json.dumps({"phone": phone, "text": text, "time": clock.now().isoformat(timespec="seconds")},
                           ensure_ascii=False)
         with self.outbox.open("a", encoding="utf-8") as f:
             fcntl.flock(f, fcntl.LOCK_EX)  # several workers append to one file

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.sansio.utils import host_is_trusted
 
+from models import clock
 from models.identity import CONTROL_CHARACTER_MESSAGE, has_control_characters, mask_text
 
 log = logging.getLogger("app.errors")
@@ -652,3 +653,9 @@ def text_lines(value) -> Markup:
         return Markup("")
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     return Markup("<br>\n").join(escape(line) for line in text.split("\n"))
+
+
+def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as pages and printouts show it: the wall clock of
+    TIME_ZONE (a naive value is taken as a local time there)."""
+    return clock.local(value).strftime(fmt) if value is not None else ""

@@ -3,7 +3,6 @@ downloadable by the holder and the title office, revocable with a reason;
 the public check `/verify/` reads its state from here."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from sqlalchemy import select, update
 
@@ -11,7 +10,7 @@ from app.declaration.data import DeclarationData, lookups
 from app.platform.audit import record
 from app.platform.extensions import db
 from app.review.meetings import Refused
-from models import Account, Certificate, Declaration, Organisation
+from models import Account, Certificate, Declaration, Organisation, clock
 from models.identity import mask_id_number
 
 
@@ -41,7 +40,7 @@ def revoke(user, declaration: Declaration, reason: str) -> Certificate:
         raise Refused("请填写撤销原因")
     changed = db.session.execute(update(Certificate).where(Certificate.declaration_id == declaration.id,
                                                            Certificate.revoked_at.is_(None))
-                                 .values(revoked_at=datetime.now(), revoked_by=user.id, revoke_reason=reason)).rowcount
+                                 .values(revoked_at=clock.now(), revoked_by=user.id, revoke_reason=reason)).rowcount
     if not changed:
         db.session.rollback()
         raise Refused("该证书不存在或已撤销")

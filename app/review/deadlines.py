@@ -3,14 +3,14 @@ declaration not resubmitted by then into 逾期未补正 (the step notifies the
 applicant in the app and by SMS); its reviewer may reopen it."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from app.platform.extensions import db
 from app.platform.jobs import task
 from app.review.workflow import perform
-from models import CorrectionDeadline, Declaration
+from models import CorrectionDeadline, Declaration, clock
 
 
 def open_deadline(declaration: Declaration) -> CorrectionDeadline | None:
@@ -22,7 +22,7 @@ def open_deadline(declaration: Declaration) -> CorrectionDeadline | None:
 @task("review.mark_overdue", every=timedelta(hours=1))
 def mark_overdue(today: date | None = None) -> int:
     """Mark every returned declaration whose 补正期限 passed; returns how many."""
-    today = today or date.today()
+    today = today or clock.today()
     due = db.session.scalars(select(CorrectionDeadline).join(Declaration, Declaration.id ==
                                                              CorrectionDeadline.declaration_id)
                              .where(CorrectionDeadline.closed.is_(False), CorrectionDeadline.due < today,
@@ -30,7 +30,7 @@ def mark_overdue(today: date | None = None) -> int:
     done = 0
     for deadline in due:
         declaration = db.session.get(Declaration, deadline.declaration_id)
-        deadline.expired_at, deadline.closed = datetime.now(), True
+        deadline.expired_at, deadline.closed = clock.now(), True
         perform(declaration, "expire", None, f"补正期限{deadline.due:%Y-%m-%d}已过，未重新提交", internal=True)
         done += 1
     return done

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from werkzeug.security import generate_password_hash
 from app.platform.audit import record
 from app.platform.extensions import db
 from app.review.meetings import Refused
-from models import Account, Expert, Organisation, expert_committee
+from models import Account, Expert, Organisation, expert_committee, clock
 from models.identity import normalise_text, phone_error
 from permissions.roles import EXPERT_ROLE
 
@@ -57,7 +56,7 @@ def add_expert(user, form: dict) -> tuple[Expert, str]:
                       email=f"{values['username'].lower()}@expert.invalid", active=True,
                       password=generate_password_hash(password, method=current_app.config["FAB_PASSWORD_HASH_METHOD"]),
                       roles=[sm.find_role(EXPERT_ROLE)], phone=values["phone"] or None, must_change_password=True,
-                      password_changed_at=datetime.now())
+                      password_changed_at=clock.now())
     expert = Expert(account=account, name=values["name"], unit=unit, unit_name=unit.name, series=values["series"],
                     major=values["major"][:50], title=values["title"][:50], phone=values["phone"] or None,
                     available=True, committees=[committee])

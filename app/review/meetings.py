@@ -7,7 +7,7 @@ import json
 import math
 import random
 import secrets
-from datetime import date, datetime
+from datetime import date
 from fractions import Fraction
 
 from flask import current_app
@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from app.declaration.data import Conflict
 from app.platform.audit import record
 from app.platform.extensions import db
+from models import clock
 from models import (
     Declaration,
     Expert,
@@ -223,7 +224,7 @@ def open_meeting(meeting: Meeting) -> None:
         if present < need:
             raise Refused(f"{group.name}应到{members}人，实到{present}人，未达到法定人数{need}人，不能开始")
     meeting.status = "open"
-    meeting.opened_at = datetime.now()
+    meeting.opened_at = clock.now()
     record("meeting.open", f"meeting:{meeting.id}")
     db.session.commit()
 

@@ -2,7 +2,7 @@
 caused them, sent by SMS after it committed; failures stay for a retry."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.platform.extensions import db
 from app.platform.jobs import task
 from app.platform.sms import SmsError, send_sms
-from models import Account, Notification
+from models import Account, Notification, clock
 
 
 DELIVER_TASK = "review.deliver-notifications"
@@ -31,7 +31,7 @@ def deliver_notifications(account_id: int | None = None) -> int:
         try:
             if account and account.phone:
                 send_sms(account.phone, note.text)
-            note.sms_sent_at = datetime.now()
+            note.sms_sent_at = clock.now()
             sent += 1
         except SmsError:
             current_app.logger.exception("Notification %s could not be sent", note.id)

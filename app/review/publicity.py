@@ -5,7 +5,7 @@ each objection and approves only after the 公示 ended with none open."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select, update
 
@@ -16,7 +16,7 @@ from app.review.meetings import Refused
 from app.review.notifications import deliver_notifications
 from app.review.workdays import first_working_day, publicity_end
 from app.review.workflow import perform
-from models import Account, Declaration, GroupDeclaration, Meeting, Objection, ReviewGroup
+from models import Account, Declaration, GroupDeclaration, Meeting, Objection, ReviewGroup, clock
 from models.identity import normalise_text
 
 OBJECTION_STATES = {"open": "待处理", "dismissed": "不予采纳", "upheld": "异议属实"}
@@ -30,8 +30,8 @@ def publish(user, meeting: Meeting, start: date | None = None) -> date:
         raise Refused("表决尚未全部结束，不能公示")
     if meeting.publicity_from is not None:
         raise Refused("该会议的评审结果已公示")
-    start = start or date.today()
-    if start < date.today():
+    start = start or clock.today()
+    if start < clock.today():
         raise Refused("公示开始日期不能早于今天")
     meeting.publicity_from = first_working_day(start)
     record("publicity.publish", f"meeting:{meeting.id}", after={"from": meeting.publicity_from})
@@ -70,7 +70,7 @@ def candidates(meeting: Meeting) -> list[Candidate]:
 
 
 def current_publicities(today: date | None = None) -> list[tuple[Meeting, date]]:
-    today = today or date.today()
+    today = today or clock.today()
     out = []
     for meeting in db.session.scalars(select(Meeting).where(Meeting.publicity_from.is_not(None),
                                                             Meeting.publicity_from <= today)
@@ -82,7 +82,7 @@ def current_publicities(today: date | None = None) -> list[tuple[Meeting, date]]
 
 
 def in_publicity(meeting: Meeting, declaration_id: int, today: date | None = None) -> bool:
-    today = today or date.today()
+    today = today or clock.today()
     end = publicity_end(meeting)
     if end is None or not meeting.publicity_from <= today <= end:
         return False
@@ -117,7 +117,7 @@ def handle_objection(user, objection_id: int, decision: str, note: str) -> Objec
         raise Refused("请填写处理意见")
     changed = db.session.execute(update(Objection).where(Objection.id == objection_id, Objection.status == "open")
                                  .values(status=decision, handling=note, handled_by=user.id,
-                                         handled_at=datetime.now())).rowcount
+                                         handled_at=clock.now())).rowcount
     if not changed:
         db.session.rollback()
         raise Refused("该异议已处理，不能重复处理")

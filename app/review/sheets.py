@@ -12,7 +12,7 @@ from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.xlsx_reader import read_table
 from app.review.workflow import STATUS_LABELS
-from models import Account, Declaration, DefenceArrangement
+from models import Account, Declaration, DefenceArrangement, clock
 from models.identity import InvalidIdNumber, mask_id_number, mask_phone, parse_id_number
 
 EXPORT_HEADERS = ["序号", "姓名", "身份证号", "手机号", "工作单位", "申报专业技术系列", "申报专业技术级别", "申报年度", "状态",
@@ -79,7 +79,7 @@ def import_defence_rows(rows, user, on_progress=None) -> tuple[list[str], int | 
             DefenceArrangement.declaration_id == declaration.id)) or DefenceArrangement(declaration_id=declaration.id)
         arrangement.time, arrangement.place = values["答辩时间"], values["答辩地点"]
         arrangement.group, arrangement.note = values.get("答辩分组", ""), values.get("备注", "")
-        arrangement.imported_by, arrangement.imported_at = user.id, datetime.now()
+        arrangement.imported_by, arrangement.imported_at = user.id, clock.now()
         db.session.add(arrangement)
     record("defence.import", f"organisation:{user.org_id}", actor=user, after={"rows": len(found)})
     db.session.commit()

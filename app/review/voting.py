@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import and_, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
@@ -36,7 +35,7 @@ from app.platform.extensions import db
 from app.review.meetings import Refused, expert_of, membership, minimum_share, recused
 from app.review.notifications import deliver_notifications
 from app.review.workflow import perform
-from models import Ballot, Declaration, Expert, GroupDeclaration, GroupExpert, Meeting, ReviewGroup, VoteCast
+from models import Ballot, Declaration, Expert, GroupDeclaration, GroupExpert, Meeting, ReviewGroup, VoteCast, clock
 from permissions.scopes import not_recused
 
 CHOICES = {"yes": "同意", "no": "不同意", "abstain": "弃权"}
@@ -155,7 +154,7 @@ def close_vote(user, group: ReviewGroup) -> list[tuple[Declaration, Tally]]:
     group_id = group.id
     closed = db.session.execute(update(ReviewGroup).where(ReviewGroup.id == group_id,
                                                           ReviewGroup.vote_closed_at.is_(None))
-                                .values(vote_closed_at=datetime.now(), vote_closed_by=user.id)).rowcount
+                                .values(vote_closed_at=clock.now(), vote_closed_by=user.id)).rowcount
     if not closed:
         db.session.rollback()
         raise Refused("该组表决已结束，不能重复结束")

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.platform.extensions import db
-from models import Declaration, GroupDeclaration, Holiday, Meeting, Objection, ReviewGroup
+from models import Declaration, GroupDeclaration, Holiday, Meeting, Objection, ReviewGroup, clock
 
 
 def holidays_between(start: date, end: date) -> set[date]:
@@ -54,7 +54,7 @@ def approval_blocker(declaration: Declaration) -> str | None:
     end = publicity_end(meeting) if meeting else None
     if end is None:
         return "该申报尚未公示，不能审批"
-    if date.today() <= end:
+    if clock.today() <= end:
         return f"公示期至{end:%Y-%m-%d}，公示结束后方可审批"
     open_objections = db.session.scalar(select(func.count(Objection.id)).where(
         Objection.declaration_id == declaration.id, Objection.status == "open"))

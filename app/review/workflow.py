@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from flask import has_request_context, request
 from sqlalchemy import event, inspect, select, update
@@ -24,6 +24,7 @@ from app.review.history import snapshot_of
 from app.platform.jobs import enqueue
 from app.review.notifications import DELIVER_TASK
 from app.review.workdays import approval_blocker
+from models import clock
 from models import (
     Attachment,
     Certificate,
@@ -164,7 +165,7 @@ def perform(declaration: Declaration, action: str, user, opinion: str = "",
     step = find_step(declaration.status, action, user)
     if step is None or step.internal != internal or not acts_for(user, declaration, step):
         raise InvalidStep("当前状态下不能进行此操作，请刷新后重试")
-    if due is not None and (action != "return" or due <= date.today()):
+    if due is not None and (action != "return" or due <= clock.today()):
         raise InvalidStep("补正期限须晚于今天")
     if step.source == "publicity" and action == "approve":
         blocker = approval_blocker(declaration)
@@ -202,7 +203,7 @@ def _apply(declaration: Declaration, step: Step, user, opinion: str, due: date |
         target = "committee_receive"   # a unit directly under the bureau skips the department (W2)
     if action == "receive":
         declaration.committee_received = True
-        declaration.received_date = date.today()
+        declaration.received_date = clock.today()
     elif action == "submit":
         # a resubmission starts again at the unit: the committee has not received this one yet
         declaration.committee_received = False
@@ -210,7 +211,7 @@ def _apply(declaration: Declaration, step: Step, user, opinion: str, due: date |
     if target == "approved":
         declaration.certificate_no = next_certificate_number(declaration)
         db.session.add(Certificate(declaration_id=declaration.id, number=declaration.certificate_no,
-                                   issued_on=date.today()))
+                                   issued_on=clock.today()))
     if action in ("submit", "reopen"):
         db.session.execute(update(CorrectionDeadline).where(CorrectionDeadline.declaration_id == declaration.id,
                                                             CorrectionDeadline.closed.is_(False))
@@ -221,7 +222,7 @@ def _apply(declaration: Declaration, step: Step, user, opinion: str, due: date |
     declaration.status = target
     declaration.reached = max(declaration.reached or 0, STAGES.get(target, 0))
     org = getattr(user, "org", None)
-    now = datetime.now()
+    now = clock.now()
     # the wait at the previous step ends now (after the version-guarded UPDATE of the declaration,
     # which this statement flushes first, so concurrent steps never both end it)
     db.session.execute(update(ReviewEvent).where(ReviewEvent.declaration_id == declaration.id,
@@ -270,7 +271,7 @@ def _notice(declaration, step, target, org, opinion) -> str:
 
 def _check_submission(declaration: Declaration, data: DeclarationData) -> None:
     window = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == declaration.year))
-    today = date.today()
+    today = clock.today()
     if window is None or not window.opens_on <= today <= window.closes_on:
         span = f"（{window.opens_on:%Y-%m-%d}至{window.closes_on:%Y-%m-%d}）" if window else ""
         raise InvalidStep(f"{declaration.year}年度不在申报时间内{span}，不能提交")
@@ -292,7 +293,7 @@ def _record_route(declaration: Declaration, data: DeclarationData) -> None:
     declaration.department_id = unit.department.id if unit.department else None
     declaration.committee_id = committee.id
     declaration.series, declaration.level = basic.series, basic.level
-    declaration.submitted_at = datetime.now()
+    declaration.submitted_at = clock.now()
 
 
 def find_committee(series_code: str, level_code: str) -> Organisation | None:

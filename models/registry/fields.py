@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 
+from models import clock
 from models.identity import CONTROL_CHARACTER_MESSAGE, has_control_characters
 
 
@@ -141,8 +142,8 @@ class YearField(Field):
         if text is None:
             return None
         year = int(text)
-        if not 1950 <= year <= date.today().year:
-            raise Invalid(f"{self.label}应在1950年至{date.today().year}年之间")
+        if not 1950 <= year <= clock.today().year:
+            raise Invalid(f"{self.label}应在1950年至{clock.today().year}年之间")
         return year
 
 
@@ -192,7 +193,7 @@ class DateField(Field):
 
     def parse(self, raw):
         value = parse_date(raw, self.label)
-        if value and not self.future_ok and value > date.today():
+        if value and not self.future_ok and value > clock.today():
             raise Invalid(f"{self.label}不能晚于今天")
         return value
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from models import clock
 
 
 @dataclass
@@ -100,7 +101,7 @@ def _is_senior(data) -> bool:
 
 def _expected_years(data) -> list[int]:
     """The years since the current post, at most the five most recent."""
-    this_year = date.today().year
+    this_year = clock.today().year
     start = max(this_year - 5, _post_year(data) or this_year - 5)
     return list(range(start, this_year))
 

@@ -1,12 +1,12 @@
 """修改密码 (A8) and 忘记密码？ with a temporary password (A7)."""
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.accounts.auth import new_temporary_password
 from app.platform.extensions import db
-from models import Account
+from models import Account, clock
 from models.identity import password_error
 from tests.conftest import APPLICANT_ID, CAPTCHA, csrf_token, login, outbox, page_text
 
@@ -94,7 +94,7 @@ def test_temporary_password_flow(app, client):
     with app.app_context():
         user = db.session.scalar(select(Account).where(Account.id_number_is(APPLICANT_ID)))
         assert password not in user.temp_password_hash
-        assert timedelta(minutes=29) < user.temp_password_expires - datetime.now() <= timedelta(minutes=30)
+        assert timedelta(minutes=29) < user.temp_password_expires - clock.now() <= timedelta(minutes=30)
 
     # The old password still works until the temporary one is used.
     assert login(app.test_client(), APPLICANT_ID).status_code == 302
@@ -118,7 +118,7 @@ def test_expired_temporary_password_refused(app, client):
     password = temp_password(app)
     with app.app_context():
         user = db.session.scalar(select(Account).where(Account.id_number_is(APPLICANT_ID)))
-        user.temp_password_expires = datetime.now() - timedelta(seconds=1)
+        user.temp_password_expires = clock.now() - timedelta(seconds=1)
         db.session.commit()
     assert login(client, APPLICANT_ID, password=password).status_code == 400
 

@@ -3,13 +3,13 @@ declarations are grouped, the experts are drawn, review and vote (one passes,
 one fails, with the exact tally), the 公示 takes one objection which the title
 office dismisses, the title office approves, the applicant downloads the
 electronic certificate, and /verify/ answers before and after a revocation."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.accounts.auth import create_applicant
 from app.platform.extensions import db
-from models import Meeting
+from models import Meeting, clock
 from tests.browser.conftest import shot, sign_in
 from tests.committee import running_today
 from tests.conftest import APPLICANT_ID, CAPTCHA, login
@@ -148,7 +148,7 @@ def test_committee_evaluation_to_certificate(app, live_server, page):
     shot(page, "committee-06-office")
     with app.app_context():   # five working days pass
         meeting = db.session.scalar(select(Meeting).where(Meeting.publicity_from.is_not(None)))
-        meeting.publicity_from = date.today() - timedelta(days=14)
+        meeting.publicity_from = clock.today() - timedelta(days=14)
         db.session.commit()
     page.goto(f"{base}/review/{zhang}")
     page.click("#act-approve")
@@ -163,7 +163,7 @@ def test_committee_evaluation_to_certificate(app, live_server, page):
     assert "同意5票" not in body and "王磊" not in body
     number = page.inner_text("#certificate-no")
     with page.expect_download() as download:
-        page.click(f"#certificate-download-{date.today().year}")
+        page.click(f"#certificate-download-{clock.today().year}")
     with open(download.value.path(), "rb") as f:
         assert f.read(5) == b"%PDF-"
     shot(page, "committee-07-applicant")

@@ -3,23 +3,23 @@ a chart, its table and the Excel export; an announcement published on the
 login page that disappears after its end date; a reviewer's overdue mark and
 the reminder in 我的消息."""
 import io
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.insight.time_limits import remind_overdue
 from app.platform.extensions import db
-from models import Announcement
+from models import Announcement, clock
 from tests.browser.conftest import shot, sign_in
 from tests.insight.world import place
 
 
 def test_statistics_chart_table_and_export(app, live_server, page):
     with app.app_context():
-        place(1, "approved", datetime.now() - timedelta(days=2))
-        place(2, "unit_review", datetime.now() - timedelta(days=1))
-        place(3, "unit_review", datetime.now(), series="04", unit="天津市第一中心医院",
+        place(1, "approved", clock.now() - timedelta(days=2))
+        place(2, "unit_review", clock.now() - timedelta(days=1))
+        place(3, "unit_review", clock.now(), series="04", unit="天津市第一中心医院",
               department="天津市卫生健康委员会", committee="天津市卫生技术高级评委会")
     sign_in(page, live_server, "zcb")
     page.click("#statistics-link")
@@ -45,7 +45,7 @@ def test_announcement_on_the_login_page_until_its_end_date(app, live_server, pag
     page.fill("#title", "关于开展2026年度职称评审工作的通知")
     page.fill("#body", "各单位：请于规定时间内完成申报。")
     # FAB's date picker input: set the value as a picked date would
-    for field, day in (("#publish_on", date.today()), ("#unpublish_on", date.today() + timedelta(days=7))):
+    for field, day in (("#publish_on", clock.today()), ("#unpublish_on", clock.today() + timedelta(days=7))):
         page.eval_on_selector(field, "(e, v) => { e.value = v; }", day.isoformat())
     page.check("#pinned")
     page.click("#model_form button[type=submit]")
@@ -58,7 +58,7 @@ def test_announcement_on_the_login_page_until_its_end_date(app, live_server, pag
     assert "请于规定时间内完成申报" in page.inner_text(".notice-body")
     with app.app_context():   # a week later: past its end date (dates moved back through the ORM, as a save would)
         for notice in db.session.scalars(select(Announcement)):
-            notice.publish_on, notice.unpublish_on = date.today() - timedelta(days=9), date.today() - timedelta(days=1)
+            notice.publish_on, notice.unpublish_on = clock.today() - timedelta(days=9), clock.today() - timedelta(days=1)
         db.session.commit()
     page.goto(live_server + "/login/")
     assert "关于开展2026年度职称评审工作的通知" not in page.inner_text("#notice-list")
@@ -66,7 +66,7 @@ def test_announcement_on_the_login_page_until_its_end_date(app, live_server, pag
 
 def test_reviewer_sees_overdue_mark_and_reminder(app, live_server, page):
     with app.app_context():
-        late = place(1, "unit_review", datetime.now() - timedelta(days=14))
+        late = place(1, "unit_review", clock.now() - timedelta(days=14))
         late_id = late.id
         remind_overdue()
     sign_in(page, live_server, "baili_hr")

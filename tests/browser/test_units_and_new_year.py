@@ -2,12 +2,12 @@
 deleting a unit in use and merges it instead; after the title office opens the
 next 申报年度, the applicant still sees last year's record and starts the new
 declaration from a copy of it."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import DeclarationYear, Organisation
+from models import DeclarationYear, Organisation, clock
 from tests.browser.conftest import shot, sign_in
 from tests.committee import evaluate
 from tests.conftest import APPLICANT_ID, login
@@ -50,10 +50,10 @@ def test_next_year_starts_from_last_years_declaration(app, client, live_server, 
     login(client, "zcb")
     assert act(client, decl, "approve", opinion="同意").status_code == 302
     with app.app_context():   # this year's window closes, the next opens (windows never overlap)
-        this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == date.today().year))
-        this.opens_on, this.closes_on = date.today() - timedelta(days=60), date.today() - timedelta(days=2)
-        db.session.add(DeclarationYear(year=date.today().year + 1, opens_on=date.today() - timedelta(days=1),
-                                       closes_on=date.today() + timedelta(days=20)))
+        this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == clock.today().year))
+        this.opens_on, this.closes_on = clock.today() - timedelta(days=60), clock.today() - timedelta(days=2)
+        db.session.add(DeclarationYear(year=clock.today().year + 1, opens_on=clock.today() - timedelta(days=1),
+                                       closes_on=clock.today() + timedelta(days=20)))
         db.session.commit()
     sign_in(page, live_server, APPLICANT_ID)
     page.wait_for_selector("#history-table")
@@ -79,7 +79,7 @@ def test_a_new_year_overlapping_the_open_one_is_refused_and_the_draft_stays(app,
     field which year is still open; the applicant's draft stays on the home."""
     login(client, APPLICANT_ID)
     fill(client, app)
-    this_year, today = date.today().year, date.today()
+    this_year, today = clock.today().year, clock.today()
     sign_in(page, live_server, "zcb")
     page.goto(live_server + "/years/add")
     page.fill("#year", str(this_year + 1))

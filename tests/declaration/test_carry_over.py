@@ -1,19 +1,19 @@
 """A new 申报年度 (M4, B7): 历年申报记录 on the applicant's home, 从上一年度复制
 without sharing files or overwriting what was typed, and the window with its countdown."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.platform.extensions import db
 from app.platform.storage import storage
-from models import Account, Attachment, Declaration, DeclarationYear
+from models import Account, Attachment, Declaration, DeclarationYear, clock
 from models.registry import BY_KEY
 from tests.committee import evaluate
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.declaring import act, basic, fill, post, row_ids, submit
 
-THIS_YEAR = date.today().year
+THIS_YEAR = clock.today().year
 
 
 def declaration_of(app, year):
@@ -27,9 +27,9 @@ def open_next_year(app):
     today (the demo opened this one; windows never overlap)."""
     with app.app_context():
         this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == THIS_YEAR))
-        this.opens_on, this.closes_on = date.today() - timedelta(days=60), date.today() - timedelta(days=2)
-        db.session.add(DeclarationYear(year=THIS_YEAR + 1, opens_on=date.today() - timedelta(days=1),
-                                       closes_on=date.today() + timedelta(days=30)))
+        this.opens_on, this.closes_on = clock.today() - timedelta(days=60), clock.today() - timedelta(days=2)
+        db.session.add(DeclarationYear(year=THIS_YEAR + 1, opens_on=clock.today() - timedelta(days=1),
+                                       closes_on=clock.today() + timedelta(days=30)))
         db.session.commit()
 
 
@@ -163,17 +163,17 @@ def test_copy_keeps_the_effective_education_pointing_at_the_copied_row(app, clie
 def test_window_and_countdown_on_home_and_basic(app, client):
     with app.app_context():
         year = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == THIS_YEAR))
-        year.opens_on, year.closes_on = date.today() - timedelta(days=10), date.today() + timedelta(days=5)
+        year.opens_on, year.closes_on = clock.today() - timedelta(days=10), clock.today() + timedelta(days=5)
         db.session.commit()
     login(client, APPLICANT_ID)
-    closes = (date.today() + timedelta(days=5)).strftime("%Y-%m-%d")
+    closes = (clock.today() + timedelta(days=5)).strftime("%Y-%m-%d")
     for path in ("/", "/declaration/basic"):
         html = page_text(client.get(path))
         assert f"至{closes}" in html and "距截止还有" in html and ">5天<" in html, path
     with app.app_context():
         year = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == THIS_YEAR))
-        year.closes_on = date.today() - timedelta(days=1)
-        year.opens_on = date.today() - timedelta(days=20)
+        year.closes_on = clock.today() - timedelta(days=1)
+        year.opens_on = clock.today() - timedelta(days=20)
         db.session.commit()
     html = page_text(client.get("/declaration/basic"))
     assert "申报已于" in html and "截止，不能再提交" in html

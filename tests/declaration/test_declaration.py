@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.declaration.completeness import completeness
 from app.declaration.data import DeclarationData, find_declaration
 from app.platform.extensions import db
-from models import Account, Declaration
+from models import Account, Declaration, clock
 from models.registry import BY_KEY, SECTIONS
 from models.registry.fields import ChoiceField, DerivedField, RowChoiceField, TextField
 from tests.conftest import APPLICANT_ID, login, page_text
@@ -93,7 +93,7 @@ def test_basic_saves_and_derives_account_fields(app, applicant):
     html = page_text(applicant.get("/declaration/basic"))
     assert "张明" in html and "冒名" not in html and "男" in html and "1990-03-07" in html
     decl = declaration_of(app)
-    assert decl.year == __import__("datetime").date.today().year and decl.status == "draft"
+    assert decl.year == clock.today().year and decl.status == "draft"
     with app.app_context():
         saved = DeclarationData(db.session.get(Declaration, decl.id)).single("basic")
         assert saved.work_start_date.isoformat() == "2012-07-01"  # D18: a month means its 1st

@@ -1,7 +1,7 @@
 """Dictionaries (with 申报年度 windows, committees' choices, site texts and
 organisation names) are read once per worker and read again after any change;
 个人基本信息 runs few statements and shows an administrator's change at once (#13)."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.declaration.data import DICTIONARY_VERSION_KEY, dictionaries, lookups
 from app.platform.extensions import db
 from app.platform.kvstore import kv
-from models import DeclarationYear, DictItem, Organisation, SiteText
+from models import DeclarationYear, DictItem, Organisation, SiteText, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text, statements
 from tests.declaring import basic, post
 
@@ -73,21 +73,21 @@ def test_a_rolled_back_change_publishes_nothing(app):
 
 def test_opening_a_year_is_seen_at_once(app):
     """申报年度 windows are kept with the dictionaries: a new window counts at once."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from app.declaration.data import current_year
     from models import DeclarationYear
 
     with app.test_request_context():
-        assert current_year() == date.today().year
-        this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == date.today().year))
+        assert current_year() == clock.today().year
+        this = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == clock.today().year))
         db.session.delete(this)
         db.session.flush()   # gone before the next is added: windows never overlap
-        db.session.add(DeclarationYear(year=date.today().year + 1, opens_on=date.today() - timedelta(days=1),
-                                       closes_on=date.today() + timedelta(days=1)))
+        db.session.add(DeclarationYear(year=clock.today().year + 1, opens_on=clock.today() - timedelta(days=1),
+                                       closes_on=clock.today() + timedelta(days=1)))
         db.session.commit()
     with app.test_request_context():
-        assert current_year() == date.today().year + 1
+        assert current_year() == clock.today().year + 1
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_administrators_changes_are_on_the_basic_page_at_once(app, client, resto
     assert post(client, "/declaration/basic", basic(app, ethnicity="01")).status_code == 302
     client.get("/declaration/basic")                 # this worker keeps what the page read
     with app.app_context():
-        year = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == date.today().year))
+        year = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == clock.today().year))
         unit = db.session.scalar(select(Organisation).where(Organisation.name == "天津百利机械装备集团有限公司"))
         item = db.session.scalar(select(DictItem).where(DictItem.kind == "ethnicity", DictItem.code == "01"))
         year_form = {"year": str(year.year), "opens_on": f"{year.opens_on:%Y-%m-%d}", "note": year.note or ""}
@@ -150,7 +150,7 @@ def test_administrators_changes_are_on_the_basic_page_at_once(app, client, resto
         html = basic_page()
         return html[html.index('id="group-level"'):html.index('id="group-title"')]
 
-    closes = f"{date.today() + timedelta(days=3):%Y-%m-%d}"
+    closes = f"{clock.today() + timedelta(days=3):%Y-%m-%d}"
     login(office, "zcb")                             # 申报年度设置
     admin_save(office, f"/years/edit/{year_id}", {**year_form, "closes_on": closes})
     assert f"至{closes}" in basic_page()

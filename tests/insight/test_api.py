@@ -1,11 +1,11 @@
 """The REST API: token login, scope, history, steps through `perform`, the
 certificate check, the OpenAPI document and the Swagger page."""
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import Declaration, ReviewEvent
+from models import Declaration, ReviewEvent, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.insight.world import place
 
@@ -18,8 +18,8 @@ def token(client, username, password="Demo2026"):
 
 def two(app):
     with app.app_context():
-        ours = place(1, "unit_review", datetime.now() - timedelta(days=1))
-        theirs = place(2, "unit_review", datetime.now(), series="04", unit="天津市第一中心医院",
+        ours = place(1, "unit_review", clock.now() - timedelta(days=1))
+        theirs = place(2, "unit_review", clock.now(), series="04", unit="天津市第一中心医院",
                        department="天津市卫生健康委员会", committee="天津市卫生技术高级评委会")
         return ours.id, theirs.id
 
@@ -80,7 +80,7 @@ def test_login_rules_apply_to_the_token_login(client):
 
 def test_certificate_check(app, client):
     with app.app_context():
-        approved = place(3, "approved", datetime.now())
+        approved = place(3, "approved", clock.now())
         number = approved.certificate_no
     auth = token(client, "zcb")
     assert client.get(f"/api/v1/certificates/check?certificate_no={number}&name=申报人3",

@@ -1,17 +1,17 @@
 """通知公告 and 帮助: publishing with dates and a policy file, who sees what,
 bad input, and the FAQ administrators edit."""
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import Announcement, SiteText
+from models import Announcement, SiteText, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.declaring import basic, post
 from tests.images import jpeg
 
-TODAY = date.today()
+TODAY = clock.today()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 

@@ -1,16 +1,16 @@
 """统计分析: the figures, the scope rule, filters, Excel export, charts."""
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from openpyxl import load_workbook
 
 from app.insight.statistics import statistics, waiting_times, conditions
 from app.platform.extensions import db
-from models import Account
+from models import Account, clock
 from tests.conftest import login, logout, page_text
 from tests.insight.world import place
 
-NOW = datetime.now().replace(microsecond=0)
+NOW = clock.now().replace(microsecond=0)
 
 
 def world():

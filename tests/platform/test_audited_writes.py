@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 
 from app.platform.extensions import db
 from app.review import meetings, publicity
-from models import Announcement, DeclarationYear, ExportJob, Holiday, Organisation, ReviewGroup
+from models import Announcement, DeclarationYear, ExportJob, Holiday, Organisation, ReviewGroup, clock
 from models.audit import AuditEvent
 from tests.committee import account, close, demo_group, evaluate, prepare, present_experts, vote
 from tests.conftest import APPLICANT_ID, csrf_token, login, logout
@@ -378,7 +378,7 @@ def user_id(app, username) -> int:
 
 def _announcement(app) -> int:
     with app.app_context():
-        item = Announcement(title="关于申报的通知", body="正文", publish_on=date.today() - timedelta(days=10),
+        item = Announcement(title="关于申报的通知", body="正文", publish_on=clock.today() - timedelta(days=10),
                             author_id=account("zcb").id)
         db.session.add(item)
         db.session.commit()
@@ -389,7 +389,7 @@ def _announcement(app) -> int:
 def _publish_notice(app, client):
     login(client, "zcb")
     return "announcement.create", post(client, "/notices/manage/add", {
-        "title": "2026年度职称申报通知", "body": "请按时申报", "series": "", "publish_on": date.today().isoformat(),
+        "title": "2026年度职称申报通知", "body": "请按时申报", "series": "", "publish_on": clock.today().isoformat(),
         "unpublish_on": ""}, "/notices/manage/add")
 
 
@@ -399,8 +399,8 @@ def _withdraw_notice(app, client):
     login(client, "zcb")
     return "announcement.update", post(client, f"/notices/manage/edit/{notice}", {
         "title": "关于申报的通知", "body": "正文", "series": "",
-        "publish_on": (date.today() - timedelta(days=10)).isoformat(),
-        "unpublish_on": (date.today() - timedelta(days=1)).isoformat()}, "/notices/manage/list/")
+        "publish_on": (clock.today() - timedelta(days=10)).isoformat(),
+        "unpublish_on": (clock.today() - timedelta(days=1)).isoformat()}, "/notices/manage/list/")
 
 
 @case("AnnouncementView.delete")
@@ -537,7 +537,7 @@ def _demo_meeting(app) -> tuple[int, int]:
 def _create_meeting(app, client):
     login(client, "gc_pwh")
     return "meeting.create", post(client, "/meetings/new", {
-        "name": "补充评审会议", "year": str(date.today().year), "held_on": date.today().isoformat(),
+        "name": "补充评审会议", "year": str(clock.today().year), "held_on": clock.today().isoformat(),
         "place": "301会议室", "threshold": "2/3"}, "/meetings/")
 
 
@@ -734,7 +734,7 @@ def test_the_audit_rows_of_a_notice_say_what_changed(app, client):
     _response, _reached, rows = performed(app, go)
     row = next(r for r in rows if r.action == "announcement.update")
     assert row.target.startswith("announcement:") and row.actor == "zcb" and row.role == "职称办"
-    assert (date.today() - timedelta(days=1)).isoformat() in row.after and "关于申报的通知" in row.after
+    assert (clock.today() - timedelta(days=1)).isoformat() in row.after and "关于申报的通知" in row.after
 
 
 def test_a_ballot_leaves_no_audit_row(app, client):

@@ -5,13 +5,12 @@ One rule (models.identity), applied by every WTForms field, the
 declaration's registry fields, and `refuse_control_characters` for query
 strings, JSON bodies and the remaining form posts."""
 import re
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import Organisation
+from models import Organisation, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.declaring import basic, post
 from tests.insight.test_api import token
@@ -23,7 +22,7 @@ MESSAGE = "不能包含控制字符"
 @pytest.fixture
 def two(app):
     with app.app_context():
-        return [place(n, "office_review", datetime.now()).id for n in (1, 2)]
+        return [place(n, "office_review", clock.now()).id for n in (1, 2)]
 
 
 def search(client, q):

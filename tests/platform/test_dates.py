@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import Announcement, DeclarationYear, Meeting
+from models import Announcement, DeclarationYear, Meeting, clock
 from models.registry.fields import DATE_IMPOSSIBLE, DATE_INCOMPLETE, Invalid, parse_date
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.declaring import declaration_id, fill, submit
@@ -93,7 +93,7 @@ def test_settings_edit_keeps_the_typed_date(app, client):
 
 
 def _notice(client, **changes):
-    data = {"title": "日期测试通知", "body": "正文", "series": "", "publish_on": date.today().isoformat(),
+    data = {"title": "日期测试通知", "body": "正文", "series": "", "publish_on": clock.today().isoformat(),
             "unpublish_on": "", "csrf_token": csrf_token(client, "/notices/manage/add")}
     data.update(changes)
     return client.post("/notices/manage/add", data=data, content_type="multipart/form-data")
@@ -171,7 +171,7 @@ def test_correction_deadline_uses_the_same_parser(app, client):
         "action": "return", "opinion": "缺少证书", "due": "2099-02-30", "version": version,
         "csrf_token": csrf_token(client, "/account/password")}, follow_redirects=True)
     assert "补正期限：" + DATE_IMPOSSIBLE in page_text(response)
-    later = (date.today() + timedelta(days=3)).strftime("%Y%m%d")
+    later = (clock.today() + timedelta(days=3)).strftime("%Y%m%d")
     response = client.post(f"/review/{decl}/act", data={
         "action": "return", "opinion": "缺少证书", "due": later, "version": version,
         "csrf_token": csrf_token(client, "/account/password")})

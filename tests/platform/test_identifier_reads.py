@@ -2,13 +2,13 @@
 printout or API — is one audit row per request, with how many people's it
 showed (`identifiers_read` in app/platform/audit.py)."""
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import Account, AuditEvent
+from models import Account, AuditEvent, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login
 from tests.declaring import declaration_id, fill, submit
 from tests.insight.test_api import token
@@ -29,7 +29,7 @@ def count_of(event) -> int:
 @pytest.fixture
 def five(app):
     with app.app_context():
-        return [place(n, "office_review", datetime.now() - timedelta(days=n)).id for n in range(1, 6)]
+        return [place(n, "office_review", clock.now() - timedelta(days=n)).id for n in range(1, 6)]
 
 
 def test_an_api_page_of_full_numbers_is_one_row_with_its_count(app, client, five):
@@ -78,7 +78,7 @@ def test_a_printout_is_one_row(app, client):
 
 def test_every_reviewer_reading_a_declaration_page_is_audited(app, client, five):
     with app.app_context():
-        at_unit = place(9, "unit_review", datetime.now()).id
+        at_unit = place(9, "unit_review", clock.now()).id
     login(client, "baili_hr")   # not only the title office: the page shows the full number to every reviewer
     page = client.get(f"/review/{at_unit}")
     assert page.status_code == 200

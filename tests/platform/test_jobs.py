@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from app.platform import jobs
 from app.platform.extensions import db
-from models import ExportJob
+from models import ExportJob, clock
 from tests.conftest import APPLICANT_ID, login, page_text
 from tests.declaring import fill, submit
 
@@ -186,7 +186,7 @@ def test_a_dead_job_out_of_attempts_is_failed_with_a_message_and_can_be_started_
     url, job_id = export_started
     with app.app_context():   # as a worker leaves it when it is killed
         db.session.execute(update(ExportJob).where(ExportJob.id == job_id).values(
-            status="running", attempt=3, storage_key=None, heartbeat_at=datetime.now() - timedelta(hours=1)))
+            status="running", attempt=3, storage_key=None, heartbeat_at=clock.now() - timedelta(hours=1)))
         db.session.commit()
     page = page_text(client.get(url))
     assert jobs.INTERRUPTED in page and "重新开始" in page

@@ -29,6 +29,7 @@ from models import (
     ReviewEvent,
     ReviewGroup,
     VoteCast,
+    clock,
 )
 from tests.committee import SECRETARY, account, close, demo_group, evaluate, prepare, present_experts, publish, vote
 from tests.conftest import APPLICANT_ID, CAPTCHA, csrf_token, login, outbox, page_text
@@ -369,7 +370,7 @@ def test_objection_approval_and_certificate(app, client, two):
     assert status_of(app, passed) == "publicity"
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
-        meeting.publicity_from = date.today() - timedelta(days=30)
+        meeting.publicity_from = clock.today() - timedelta(days=30)
         db.session.commit()
     act(client, passed, "approve")
     assert "尚有1条异议未处理，处理完毕后方可审批" in page_text(client.get(f"/review/{passed}"))
@@ -471,19 +472,19 @@ def test_correction_deadline_expires_and_can_be_reopened(app, client):
     token = csrf_token(client, "/account/password")
     import re as _re
     version = _re.search(r'name="version" value="([0-9]+)"', page_text(client.get(f"/review/{decl}"))).group(1)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     response = client.post(f"/review/{decl}/act", data={"action": "return", "opinion": "缺少继续教育证书",
                                                          "due": yesterday, "version": version, "csrf_token": token},
                            follow_redirects=True)
     assert "补正期限须晚于今天" in page_text(response) and status_of(app, decl) == "unit_review"
-    due = (date.today() + timedelta(days=3)).isoformat()
+    due = (clock.today() + timedelta(days=3)).isoformat()
     client.post(f"/review/{decl}/act", data={"action": "return", "opinion": "缺少继续教育证书", "due": due,
                                              "version": version, "csrf_token": token})
     assert status_of(app, decl) == "returned"
     with app.app_context():
-        assert mark_overdue(date.today()) == 0                          # not due yet
-        assert mark_overdue(date.today() + timedelta(days=4)) == 1       # due passed, not resubmitted
-        assert mark_overdue(date.today() + timedelta(days=5)) == 0       # once only
+        assert mark_overdue(clock.today()) == 0                          # not due yet
+        assert mark_overdue(clock.today() + timedelta(days=4)) == 1       # due passed, not resubmitted
+        assert mark_overdue(clock.today() + timedelta(days=5)) == 0       # once only
         note = db.session.scalar(select(Notification).order_by(Notification.id.desc()))
         assert "逾期未补正" in note.text and note.sms_sent_at is not None
         from app.platform.jobs import PERIODIC

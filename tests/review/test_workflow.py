@@ -3,7 +3,7 @@ locks, returns, history, notifications and who sees what."""
 import itertools
 import json
 import threading
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -19,6 +19,7 @@ from models import (
     Notification,
     Organisation,
     ReviewEvent,
+    clock,
 )
 from permissions.roles import (
     APPLICANT_ROLE,
@@ -73,7 +74,7 @@ def force(app, decl, status):
         d.status = status
         d.certificate_no = "TEST-1" if status == "approved" else None
         received = status in ("committee_review", "office_review", "approved", "rejected")
-        d.committee_received, d.received_date = received, (date.today() if received else None)
+        d.committee_received, d.received_date = received, (clock.today() if received else None)
         d.reached = {"draft": 0, "returned": 1}.get(status, 5)
         db.session.commit()
         db.session.info.pop("workflow")
@@ -115,7 +116,7 @@ def test_full_journey_to_certificate(app, client, submitted):
     advance(app, client, submitted, ("gc_pwh", "receive"))
     login(client, APPLICANT_ID)
     html = page_text(client.get("/declaration/basic"))
-    assert "是" in html and date.today().strftime("%Y-%m-%d") in html   # 评委会是否接收, 接收日期
+    assert "是" in html and clock.today().strftime("%Y-%m-%d") in html   # 评委会是否接收, 接收日期
     logout(client)
     evaluate(app, [submitted])   # the experts' vote passes it, and its 公示 ended
     advance(app, client, submitted, ("zcb", "approve"))
@@ -134,7 +135,7 @@ def test_full_journey_to_certificate(app, client, submitted):
         assert len(notes) == 6 and all(n.sms_sent_at for n in notes)
     login(client, APPLICANT_ID)
     html = page_text(client.get("/declaration/flow"))
-    assert "已发证" in html and f"{date.today().year}-05-00001" in html and "天津市工业和信息化局" in html
+    assert "已发证" in html and f"{clock.today().year}-05-00001" in html and "天津市工业和信息化局" in html
     assert sum("证书编号" in m["text"] for m in outbox(app)) == 1
     html = page_text(client.get("/messages/"))
     assert "已审批通过" in html
@@ -188,13 +189,9 @@ def test_return_edit_resubmit_and_changes(app, client, submitted):
     assert "机床主轴新论文" in html and "新增" in html
 
 
-class Clock(datetime):
-    """datetime whose now() the test sets."""
+class Clock:
+    """The moment the test sets (the system reads the time through models.clock)."""
     at = None
-
-    @classmethod
-    def now(cls, tz=None):
-        return cls.at
 
 
 def test_each_step_ends_the_wait_before_it(app, submitted, monkeypatch):
@@ -202,8 +199,7 @@ def test_each_step_ends_the_wait_before_it(app, submitted, monkeypatch):
     waits follow a return and a resubmission, counting the unit twice."""
     from app.insight.statistics import conditions, waiting_times
 
-    monkeypatch.setattr("app.review.workflow.datetime", Clock)
-    monkeypatch.setattr("app.insight.statistics.datetime", Clock)
+    monkeypatch.setattr("models.clock._utcnow", lambda: Clock.at)
     with app.app_context():
         decl = db.session.get(Declaration, submitted)
         start = db.session.scalar(select(ReviewEvent.created_at).where(ReviewEvent.declaration_id == submitted))
@@ -248,9 +244,9 @@ def test_submission_refused_when_incomplete_or_closed(app, client):
     assert status_of(app, declaration_id(app)) == "draft"
     fill(client, app)
     with app.app_context():
-        year = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == date.today().year))
-        year.closes_on = date.today() - timedelta(days=1)
-        year.opens_on = date.today() - timedelta(days=30)
+        year = db.session.scalar(select(DeclarationYear).where(DeclarationYear.year == clock.today().year))
+        year.closes_on = clock.today() - timedelta(days=1)
+        year.opens_on = clock.today() - timedelta(days=30)
         db.session.commit()
     submit(client)
     assert "不在申报时间内" in page_text(client.get("/declaration/check"))
@@ -602,7 +598,7 @@ def test_resubmission_resets_the_committee_receipt(app, client, submitted):
     advance(app, client, submitted, ("baili_hr", "approve"), ("gxj_zc", "approve"), ("gc_pwh", "receive"))
     with app.app_context():
         d = db.session.get(Declaration, submitted)
-        assert d.committee_received and d.received_date == date.today()
+        assert d.committee_received and d.received_date == clock.today()
     login(client, "gc_pwh")
     assert act(client, submitted, "return", opinion="请补充业绩材料").status_code == 302
     logout(client)

@@ -2,12 +2,12 @@
 history — the action, from→to, who in which role, the request id and the
 time with its UTC offset — written in the step's own transaction."""
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import AuditEvent, Declaration, ReviewEvent
+from models import AuditEvent, Declaration, ReviewEvent, clock
 from tests.conftest import APPLICANT_ID, csrf_token, login
 from tests.declaring import act, declaration_id, fill, status_of, submit
 
@@ -62,11 +62,11 @@ def test_a_step_of_the_schedule_is_audited_as_the_system(app, client, submitted)
     with app.app_context():
         version = str(db.session.get(Declaration, submitted).version)
     client.post(f"/review/{submitted}/act", data={"action": "return", "opinion": "补充材料", "version": version,
-                                                  "due": (date.today() + timedelta(days=1)).isoformat(),
+                                                  "due": (clock.today() + timedelta(days=1)).isoformat(),
                                                   "csrf_token": token})
     assert status_of(app, submitted) == "returned"
     with app.app_context():
-        assert mark_overdue(date.today() + timedelta(days=2)) == 1
+        assert mark_overdue(clock.today() + timedelta(days=2)) == 1
         events = db.session.scalars(select(ReviewEvent.action).where(ReviewEvent.declaration_id == submitted)).all()
     assert events[-1] == "expire"
     last = rows(app, submitted)[-1]
