@@ -77,7 +77,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, list[str]]]] = {
     AUDITOR_ROLE: [("HomeView", ["can_index"]), ("AccountView", ["can_password"]),
                    ("AuditView", ["can_list", "can_export"]), ("安全审计", ["menu_access"]),
                    ("审计日志", ["menu_access"])],
-    EXPERT_ROLE: _EVERYONE + [("ExpertView", ["can_expert"]), ("评审任务", ["menu_access"])],
+    # 我的消息 tells an expert they were drawn (the meeting's date and place)
+    EXPERT_ROLE: _EVERYONE + [("ExpertView", ["can_expert"]), ("评审任务", ["menu_access"]),
+                              ("MessageView", ["can_index"]), ("我的消息", ["menu_access"]),
+                              ("专业技术", ["menu_access"])],
 }
 
 #: the audit trail is not the system administrator's to read (三员分立)

@@ -17,6 +17,21 @@ from permissions.scopes import IDENTITY_DOCUMENTS, visible_declarations
 from views.base import visible_or_404
 
 
+def assigned(user, expert) -> list[tuple]:
+    """The expert's tasks, one row per declaration they see (the scope rule):
+    (declaration, applicant, group, member, voted, own opinion)."""
+    rows = []
+    for declaration, account in db.session.execute(
+            select(Declaration, Account).join(Account, Account.id == Declaration.applicant_id)
+            .where(visible_declarations(user)).order_by(Declaration.id)).all():
+        found = membership(expert, declaration.id)
+        if found:
+            group, member = found
+            rows.append((declaration, account, group, member, has_voted(expert, group, declaration.id),
+                         own_opinion(expert, group, declaration.id)))
+    return rows
+
+
 def _experts_only():
     if EXPERT_ROLE not in g.user.role_names or expert_of(g.user) is None:
         abort(403)
@@ -32,16 +47,8 @@ class ExpertView(BaseView):
     def index(self):
         _experts_only()
         expert = expert_of(g.user)
-        rows = []
-        for declaration, account in db.session.execute(
-                select(Declaration, Account).join(Account, Account.id == Declaration.applicant_id)
-                .where(visible_declarations(g.user)).order_by(Declaration.id)).all():
-            found = membership(expert, declaration.id)
-            if found:
-                group, member = found
-                rows.append((declaration, account, group, member, has_voted(expert, group, declaration.id),
-                             own_opinion(expert, group, declaration.id)))
-        return self.render_template("expert/list.html", rows=rows, lookups=lookups(), expert=expert)
+        return self.render_template("expert/list.html", rows=assigned(g.user, expert), lookups=lookups(),
+                                    expert=expert)
 
     @expose("/<int:declaration_id>")
     @has_access

@@ -6,9 +6,11 @@ from sqlalchemy import func, select
 from app.declaration.carry_over import declarations_of, previous_declaration
 from app.declaration.data import find_declaration, lookups, year_window
 from app.platform.extensions import db
+from app.review.meetings import expert_of
 from models import Declaration, DefenceArrangement, Notification, Organisation
-from permissions.roles import APPLICANT_ROLE, ROLE_ORDER
+from permissions.roles import APPLICANT_ROLE, EXPERT_ROLE, ROLE_ORDER
 from permissions.scopes import visible_declarations, waiting_for
+from views.experts import assigned
 
 
 class HomeView(IndexView):
@@ -36,9 +38,11 @@ class HomeView(IndexView):
         records = declarations_of(g.user.id) if applicant else []
         defences = {d.declaration_id: d for d in db.session.scalars(select(DefenceArrangement).where(
             DefenceArrangement.declaration_id.in_([r.id for r in records])))} if records else {}
+        expert = expert_of(g.user) if EXPERT_ROLE in roles else None
         return self.render_template(
             self.index_template, roles=roles, org=org, units=units, waiting=waiting, declaration=declaration,
-            unread=unread, records=records, defences=defences, lookups=lookups() if applicant else None,
+            tasks=_by_group(assigned(g.user, expert)) if expert else [],
+            unread=unread, records=records, defences=defences, lookups=lookups() if applicant or expert else None,
             window=year_window() if applicant else None,
             previous=previous_declaration(g.user.id) if applicant and (declaration is None or declaration.editable)
             else None)
@@ -50,3 +54,10 @@ class HomeView(IndexView):
         return jsonify(ok=signed_in, idle_seconds=current_app.config["SESSION_IDLE_MINUTES"] * 60,
                        message="" if signed_in else "登录已超时，请重新登录")
 
+
+def _by_group(rows) -> list[tuple]:
+    """An expert's task rows gathered per 评审组, in meeting-date order: (group, rows)."""
+    groups: dict[int, tuple] = {}
+    for row in rows:
+        groups.setdefault(row[2].id, (row[2], []))[1].append(row)
+    return sorted(groups.values(), key=lambda item: (item[0].meeting.held_on, item[0].id))

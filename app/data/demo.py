@@ -46,6 +46,8 @@ ORGANISATIONS = [
     ("天津市第一机床厂有限公司", "unit", "天津市工业和信息化局"),
     ("天津市第一中心医院", "unit", "天津市卫生健康委员会"),
     ("天津市第一中学", "unit", "天津市教育委员会"),
+    ("天津医科大学总医院", "unit", "天津市卫生健康委员会"),
+    ("天津市南开中学", "unit", "天津市教育委员会"),
     ("天津市职业技能公共实训中心", "unit", BUREAU),
     ("天津市工程技术高级评委会", "committee", BUREAU),
     ("天津市卫生技术高级评委会", "committee", BUREAU),
@@ -65,16 +67,21 @@ ACCOUNTS = [
     ("gc_pwh", "赵敏", COMMITTEE_ROLE, "天津市工程技术高级评委会", None, "13800000004"),
     ("ws_pwh", "孙倩", COMMITTEE_ROLE, "天津市卫生技术高级评委会", None, "13800000007"),
     ("jy_pwh", "周航", COMMITTEE_ROLE, "天津市中小学教师高级评委会", None, "13800000008"),
+    ("yy_hr", "吴洁", UNIT_ROLE, "天津市第一中心医院", None, "13800000010"),
+    ("wjw_zc", "郑宇", DEPARTMENT_ROLE, "天津市卫生健康委员会", None, "13800000011"),
+    ("yz_hr", "冯丽", UNIT_ROLE, "天津市第一中学", None, "13800000012"),
+    ("jw_zc", "褚涛", DEPARTMENT_ROLE, "天津市教育委员会", None, "13800000013"),
     ("zcb", "陈刚", OFFICE_ROLE, BUREAU, None, "13800000005"),
     ("admin", "系统管理员", ADMIN_ROLE, None, None, "13800000006"),
     ("audit", "审计员", AUDITOR_ROLE, None, None, "13800000009"),
 ]
 
 
-# 专家库 of the 工程技术 committee (W9): (username, name, unit, 职称, phone). 刘洋 works at 张明's unit, so
-# he is recused from 张明's declaration and never drawn for a group holding it.
+# 专家库 of each committee (W9): (username, name, unit, 职称, phone). 刘洋 works at 张明's unit, so he is
+# recused from 张明's declaration and never drawn for a group holding it; 高峰 and 邓红 likewise work at the
+# demo hospital and school.
 EXPERT_COMMITTEE = "天津市工程技术高级评委会"
-EXPERTS = [
+ENGINEERING_EXPERTS = [
     ("zj_wanglei", "王磊", "天津市第一机床厂有限公司", "正高级工程师", "13900000001"),
     ("zj_lina", "李娜", "天津市第一机床厂有限公司", "正高级工程师", "13900000002"),
     ("zj_zhangwei", "张伟", "天津市职业技能公共实训中心", "正高级工程师", "13900000003"),
@@ -83,6 +90,27 @@ EXPERTS = [
     ("zj_yangmin", "杨敏", "天津市第一中学", "正高级工程师", "13900000006"),
     ("zj_liuyang", "刘洋", "天津百利机械装备集团有限公司", "正高级工程师", "13900000007"),
 ]
+HEALTH_EXPERTS = [
+    ("zj_hanxue", "韩雪", "天津医科大学总医院", "主任医师", "13900000021"),
+    ("zj_caolin", "曹林", "天津医科大学总医院", "主任医师", "13900000022"),
+    ("zj_xuhui", "许辉", "天津医科大学总医院", "主任医师", "13900000023"),
+    ("zj_pengli", "彭莉", "天津医科大学总医院", "副主任医师", "13900000024"),
+    ("zj_gaofeng", "高峰", "天津市第一中心医院", "主任医师", "13900000025"),
+]
+TEACHER_EXPERTS = [
+    ("zj_luoping", "罗平", "天津市南开中学", "正高级教师", "13900000031"),
+    ("zj_tangjing", "唐静", "天津市南开中学", "正高级教师", "13900000032"),
+    ("zj_songbo", "宋波", "天津市南开中学", "正高级教师", "13900000033"),
+    ("zj_hejun", "何军", "天津市南开中学", "高级教师", "13900000034"),
+    ("zj_denghong", "邓红", "天津市第一中学", "正高级教师", "13900000035"),
+]
+# committee: (series, 专业, meeting name, group name, its experts)
+EXPERT_POOLS = {
+    EXPERT_COMMITTEE: ("05", "机械工程", "工程技术高级评审会议", "机械组", ENGINEERING_EXPERTS),
+    "天津市卫生技术高级评委会": ("04", "内科学", "卫生技术高级评审会议", "内科组", HEALTH_EXPERTS),
+    "天津市中小学教师高级评委会": ("25", "中学数学", "中小学教师高级评审会议", "数学组", TEACHER_EXPERTS),
+}
+EXPERTS = [row for *_, experts in EXPERT_POOLS.values() for row in experts]
 
 
 @cache
@@ -92,24 +120,27 @@ def _demo_hash(method: str) -> str:
 
 
 def load_experts(orgs: dict, method: str) -> list[tuple[str, str, str, str]]:
-    """The 工程技术 committee's expert pool and one meeting being prepared, with its 机械组."""
-    committee = orgs[EXPERT_COMMITTEE]
+    """Each committee's expert pool and one meeting being prepared, with one 评审组."""
     role = current_app.appbuilder.sm.find_role(EXPERT_ROLE)
     rows = []
-    for username, name, unit, title, phone in EXPERTS:
-        if db.session.scalar(select(Account.id).where(Account.username == username)) is None:
-            account = Account(username=username, first_name=name, last_name="", email=f"{username}@example.com",
-                              active=True, password=_demo_hash(method), roles=[role], phone=phone,
-                              password_changed_at=clock.now())
-            db.session.add(Expert(account=account, name=name, unit=orgs[unit], unit_name=unit, series="05",
-                                  major="机械工程", title=title, phone=phone, available=True, committees=[committee]))
-        rows.append((EXPERT_ROLE, username, DEMO_PASSWORD, f"{unit}（{EXPERT_COMMITTEE}专家）"))
     year = clock.today().year
-    if db.session.scalar(select(Meeting.id).where(Meeting.committee_id == committee.id)) is None:
-        meeting = Meeting(committee=committee, year=year, name=f"{year}年度工程技术高级评审会议",
-                          held_on=clock.today() + timedelta(days=7), place="天津市人力资源和社会保障局三楼会议室",
-                          threshold=2 / 3)
-        db.session.add(ReviewGroup(meeting=meeting, name="机械组", series="05", major="机械工程", size=6))
+    for committee_name, (series, major, meeting_name, group_name, experts) in EXPERT_POOLS.items():
+        committee = orgs[committee_name]
+        for username, name, unit, title, phone in experts:
+            if db.session.scalar(select(Account.id).where(Account.username == username)) is None:
+                account = Account(username=username, first_name=name, last_name="",
+                                  email=f"{username}@example.com", active=True, password=_demo_hash(method),
+                                  roles=[role], phone=phone, password_changed_at=clock.now())
+                db.session.add(Expert(account=account, name=name, unit=orgs[unit], unit_name=unit, series=series,
+                                      major=major, title=title, phone=phone, available=True,
+                                      committees=[committee]))
+            rows.append((EXPERT_ROLE, username, DEMO_PASSWORD, f"{unit}（{committee_name}专家）"))
+        if db.session.scalar(select(Meeting.id).where(Meeting.committee_id == committee.id)) is None:
+            meeting = Meeting(committee=committee, year=year, name=f"{year}年度{meeting_name}",
+                              held_on=clock.today() + timedelta(days=7), place="天津市人力资源和社会保障局三楼会议室",
+                              threshold=2 / 3)
+            db.session.add(ReviewGroup(meeting=meeting, name=group_name, series=series, major=major,
+                                       size=len(experts) - 1))
     return rows
 
 

@@ -16,6 +16,8 @@ from sqlalchemy import exists, select
 from app.declaration.data import Conflict
 from app.platform.audit import record
 from app.platform.extensions import db
+from app.platform.jobs import enqueue
+from app.review.notifications import DELIVER_TASK
 from models import clock
 from models import (
     Declaration,
@@ -25,6 +27,7 @@ from models import (
     GroupDeclaration,
     GroupExpert,
     Meeting,
+    Notification,
     ReviewGroup,
     ReviewOpinion,
     VoteCast,
@@ -190,8 +193,21 @@ def draw(group: ReviewGroup, user, *, chosen_ids: list[int] | None = None, seed:
     db.session.add(drawn)
     record("meeting.draw", f"group:{group.id}", after={"method": method, "seed": seed,
                                                       "chosen": [e.id for e in chosen]})
+    # the drawn experts learn of it in 我的消息 (same transaction) and by SMS once the draw committed
+    told = [e.account_id for e in chosen if e.account_id is not None]
+    for account_id in told:
+        db.session.add(Notification(account_id=account_id, text=drawn_notice(group)))
     db.session.commit()
+    for account_id in told:
+        enqueue(DELIVER_TASK, account_id)   # the SMS leaves the request path
     return drawn
+
+
+def drawn_notice(group: ReviewGroup) -> str:
+    """The message to an expert drawn into `group`: the meeting, its date and place."""
+    meeting = group.meeting
+    return (f"您已被抽取为{meeting.committee.name}“{meeting.name}”{group.name}的评审专家。"
+            f"会议时间：{meeting.held_on:%Y年%m月%d日}，地点：{meeting.place}。请登录系统在“评审任务”中查看分配给您的申报。")
 
 
 def set_present(group: ReviewGroup, present_ids: set[int]) -> None:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import inspect, select
 
+from app.data.demo import EXPERT_POOLS, EXPERTS
 from app.platform.extensions import db
 from app.review import meetings, publicity, voting
 from app.review.deadlines import mark_overdue
@@ -181,7 +182,7 @@ def test_threshold_outside_zero_one_is_refused(app, client, threshold, message):
     assert response.status_code == 400 and message in page_text(response)
     assert "测试会议" in page_text(response)   # what was typed is kept
     with app.app_context():
-        assert db.session.query(Meeting).count() == 1   # the demo meeting only
+        assert db.session.query(Meeting).count() == len(EXPERT_POOLS)   # the demo meetings only
     form["threshold"] = "3/4"
     assert client.post("/meetings/new", data=form).status_code == 302
     with app.app_context():
@@ -199,7 +200,7 @@ def test_expert_pool_form_refuses_bad_input_and_keeps_it(app, client):
         assert message in html, message
     assert 'value="周立"' in html
     with app.app_context():
-        assert db.session.query(Expert).count() == 7
+        assert db.session.query(Expert).count() == len(EXPERTS)
     # a phone already on an account (stored encrypted: compared by its keyed hash)
     taken = client.post("/meetings/experts", data={"name": "周立", "username": "zj_zhouli", "phone": "13800000002",
                                                    "major": "机械", "csrf_token": token})
