@@ -157,7 +157,7 @@ def test_migration_reads_old_times_as_beijing_times(tmp_path, app):
     from tests.migrating import scratch_database
 
     with scratch_database(app, tmp_path / "m.db", same_kind=True) as (engine, upgrade):
-        upgrade("f1a2b3c4d5e6")
+        upgrade("b8d4f0e26c31")
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO ab_user (id, first_name, last_name, username, active, email, "
                               "must_change_password, last_login) VALUES (1, 'x', '', 'x', :yes, 'x@example.com', "

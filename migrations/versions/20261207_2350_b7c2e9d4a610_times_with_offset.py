@@ -6,7 +6,7 @@ read as a local time of TIME_ZONE (models.clock.AwareDateTime), so nothing
 changes there.
 
 Revision ID: b7c2e9d4a610
-Revises: f1a2b3c4d5e6
+Revises: b8d4f0e26c31
 Create Date: 2026-12-07 23:40:00.000000
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7c2e9d4a610'
-down_revision = 'f1a2b3c4d5e6'
+down_revision = 'b8d4f0e26c31'
 branch_labels = None
 depends_on = None
 
