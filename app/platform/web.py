@@ -370,6 +370,16 @@ class _CountedInput:
         self.taken += len(data)
         return data
 
+    def read1(self, *args):
+        data = self.stream.read1(*args)
+        self.taken += len(data)
+        return data
+
+    def readinto(self, buffer):   # Werkzeug's LimitedStream reads this way
+        n = self.stream.readinto(buffer) or 0
+        self.taken += n
+        return n
+
     def readline(self, *args):
         data = self.stream.readline(*args)
         self.taken += len(data)
