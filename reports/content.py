@@ -109,8 +109,7 @@ def _section_block(data: DeclarationData, section: Section, lookups) -> Block:
             if f.kind == "derived":
                 value = data.derived(f.name)
             elif f.kind == "rowchoice":
-                chosen = next((r for r in data.rows(f.section) if obj and r.id == getattr(obj, f.name)), None)
-                value = f"{chosen.school} {chosen.major}" if chosen else ""
+                value = data.chosen_row(f, getattr(obj, f.name)) if obj is not None else ""
             else:
                 value = f.display(getattr(obj, f.name), lookups) if obj is not None else ""
             if obj is None or f.applies(data.values(section.key)):
