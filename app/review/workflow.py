@@ -111,6 +111,13 @@ STEPS: tuple[Step, ...] = (
 STEP_INDEX = {(s.source, s.action): s for s in STEPS if s.action != "reopen"}
 
 
+def action_label(action: str, source: str | None = None) -> str:
+    """What a recorded step did, in the words of its button (审核通过, 退回, 重新提交 …):
+    the 审批流程 tables show the action here and the state it led to apart."""
+    step = STEP_INDEX.get((source, action)) or next((s for s in STEPS if s.action == action), None)
+    return step.label if step else action
+
+
 def find_step(source: str, action: str, user) -> Step | None:
     """The step for this state and action that `user` may take (reopen exists once per reviewer role)."""
     if action == "reopen":
