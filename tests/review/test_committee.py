@@ -561,3 +561,18 @@ def test_a_ballot_racing_the_close_is_counted_or_refused(app, decl):
         entry = db.session.scalar(select(GroupDeclaration))
         assert entry.yes + entry.no == ballots   # no ballot lands after the count
     assert results[0] == "ok" or "表决已结束" in " ".join(results), results
+
+
+def test_new_meeting_form_reports_every_wrong_field_at_once(app, client):
+    login(client, SECRETARY)
+    form = {"name": "", "year": "26", "held_on": "2026-02-30", "place": "", "threshold": "1/3",
+            "csrf_token": csrf_token(client, "/meetings/")}
+    response = client.post("/meetings/new", data=form)
+    html = page_text(response)
+    assert response.status_code == 400
+    for message in ("请填写会议名称", "申报年度应为4位年份", "请填写会议地点", "通过比例不能低于2/3"):
+        assert message in html, message
+    assert html.count('class="help-block field-error"') == 5          # the date too, each beside its field
+    assert 'value="2026-02-30"' in html                               # the impossible date kept as typed
+    with app.app_context():
+        assert db.session.query(Meeting).count() == 1
