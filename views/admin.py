@@ -175,17 +175,35 @@ class OrganisationView(SecuredModelView):
     }
     form_ajax_refs = {"parent": {"fields": ("name",), "page_size": 20, "placeholder": "输入名称片段查找上级机构"}}
 
+    @staticmethod
+    def _errors(kind, parent, credit_code) -> dict:
+        """The unit rules (allowed parent, 统一社会信用代码), field name → message."""
+        errors = {}
+        parent_kind = parent.kind if parent else None
+        if kind in ALLOWED_PARENTS and parent_kind not in ALLOWED_PARENTS[kind]:
+            allowed = "、".join(ORG_KINDS[k] if k else "无上级" for k in ALLOWED_PARENTS[kind])
+            errors["parent"] = f"{ORG_KINDS[kind]}的上级只能是：{allowed}"
+        code = (credit_code or "").strip().upper()
+        if code and credit_code_error(code):
+            errors["credit_code"] = credit_code_error(code)
+        return errors
+
+    def validate_form(self, form):
+        """Every wrong field at once, each beside its field (the rules too, not only WTForms')."""
+        valid = super().validate_form(form)
+        if not hasattr(form, "kind") or request.method != "POST":
+            return valid
+        errors = self._errors(form.kind.data, form.parent.data, form.credit_code.data)
+        for name, message in errors.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, message]
+        return valid and not errors
+
     def on_model_change(self, form, model, is_created):
         model.name = normalise_text(model.name)
-        parent_kind = model.parent.kind if model.parent else None
-        if parent_kind not in ALLOWED_PARENTS[model.kind]:
-            allowed = "、".join(ORG_KINDS[k] if k else "无上级" for k in ALLOWED_PARENTS[model.kind])
-            raise ValidationError(f"{ORG_KINDS[model.kind]}的上级只能是：{allowed}")
-        if model.credit_code:
-            model.credit_code = model.credit_code.strip().upper()
-            error = credit_code_error(model.credit_code)
-            if error:
-                raise ValidationError(error)
+        model.credit_code = (model.credit_code or "").strip().upper() or None
+        errors = self._errors(model.kind, model.parent, model.credit_code)
+        if errors:
+            raise ValidationError(next(iter(errors.values())))
         if model.kind != "committee":
             model.series, model.levels = [], []
 
