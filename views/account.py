@@ -438,13 +438,17 @@ class AccountView(BaseView):
                 form.validate()
                 form.new_password.errors = [TOO_MANY]
                 status = 429
-            elif form.validate():
+            else:
+                # every wrong field at once: the old password is checked even when the new one is wrong
+                valid = form.validate()
                 old = form.old_password.data if "old_password" in form else None
-                if old is not None and not accounts.verify_password(user, old):
-                    form.old_password.errors = ["原密码不正确"]
-                elif old is not None and form.new_password.data == old:
-                    form.new_password.errors = ["新密码不能与原密码相同"]
-                else:
+                if old and not accounts.verify_password(user, old):
+                    form.old_password.errors = [*form.old_password.errors, "原密码不正确"]
+                    valid = False
+                elif old and form.new_password.data == old and not form.new_password.errors:
+                    form.new_password.errors = [*form.new_password.errors, "新密码不能与原密码相同"]
+                    valid = False
+                if valid:
                     accounts.change_password(user, form.new_password.data)
                     flash("密码修改成功", "success")
                     return redirect(url_for("HomeView.index"))
