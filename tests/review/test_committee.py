@@ -334,8 +334,9 @@ def test_working_days_skip_weekends_and_entered_holidays(app, client):
         assert publicity.first_working_day(date(2027, 1, 1)) == date(2027, 1, 4)
 
 
-def test_objection_approval_and_certificate(app, client, two):
+def test_objection_approval_and_certificate(app, client, two, monkeypatch):
     passed, failed = two
+    monkeypatch.setitem(app.config, "RATE_LIMIT_OBJECTIONS", "10 per hour")
     group = prepare(app, [passed, failed])
     vote(app, group, passed, ["yes", "yes", "yes", "yes", "no", "no"])
     vote(app, group, failed, ["yes", "yes", "yes", "no", "no", "abstain"])
@@ -358,6 +359,15 @@ def test_objection_approval_and_certificate(app, client, two):
         app.config["CAPTCHA_FIXED_CODE"] = CAPTCHA
         response = public.post("/publicity/", data=form | changes)
         assert response.status_code == 400 and message in page_text(response), message
+    # nobody chosen and every other field wrong: each named at once, beside its field
+    response = public.post("/publicity/", data=form | {"candidate": "", "contact": "", "reason": "太短",
+                                                       "captcha": "XXXX"})
+    html = page_text(response)
+    assert response.status_code == 400 and "不在公示期内" not in html
+    for message in ("请选择异议对象", "请填写联系方式", "异议理由不少于10个字", "图形验证码错误"):
+        assert message in html, message
+    assert html.count('class="help-block field-error"') == 4
+    app.config["CAPTCHA_FIXED_CODE"] = CAPTCHA
     assert public.post("/publicity/", data=form).status_code == 200
     with app.app_context():
         assert db.session.query(Objection).count() == 1
