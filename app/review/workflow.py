@@ -136,6 +136,14 @@ def steps_for(declaration: Declaration, user) -> list[Step]:
             and acts_for(user, declaration, s)]
 
 
+def not_yet(declaration: Declaration, step: Step) -> str | None:
+    """Why a step offered to its reviewer cannot be taken today (公示 not over,
+    objections open): the page shows this instead of a button that would refuse."""
+    if step.source == "publicity" and step.action == "approve":
+        return approval_blocker(declaration)
+    return None
+
+
 def acts_for(user, declaration: Declaration, step: Step) -> bool:
     if step.role == SYSTEM_ROLE:
         return user is None
@@ -173,10 +181,9 @@ def perform(declaration: Declaration, action: str, user, opinion: str = "",
         raise InvalidStep("当前状态下不能进行此操作，请刷新后重试")
     if due is not None and (action != "return" or due <= date.today()):
         raise InvalidStep("补正期限须晚于今天")
-    if step.source == "publicity" and action == "approve":
-        blocker = approval_blocker(declaration)
-        if blocker:
-            raise InvalidStep(blocker)
+    blocker = not_yet(declaration, step)
+    if blocker:
+        raise InvalidStep(blocker)
     opinion = " ".join((opinion or "").split())[:500]
     if step.reason and not opinion:
         raise InvalidStep(f"请填写{'退回原因' if action == 'return' else '意见'}")

@@ -374,13 +374,18 @@ def test_objection_approval_and_certificate(app, client, two, monkeypatch):
         objection = db.session.scalar(select(Objection.id))
     # approving during 公示 is refused, and after it with the objection open
     login(client, "zcb")
-    response = act(client, passed, "approve")
+    page = page_text(client.get(f"/review/{passed}"))
+    end = re.search(r'id="not-yet-approve">公示期至(\d{4}-\d\d-\d\d)，公示结束后方可审批<', page)
+    assert end and 'id="act-approve"' not in page          # the end date instead of a button that refuses
+    response = act(client, passed, "approve")              # a forged POST is still refused
     assert "公示结束后方可审批" in page_text(client.get(f"/review/{passed}"))
     assert status_of(app, passed) == "publicity"
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
         meeting.publicity_from = date.today() - timedelta(days=30)
         db.session.commit()
+    page = page_text(client.get(f"/review/{passed}"))
+    assert 'id="not-yet-approve">尚有1条异议未处理，处理完毕后方可审批<' in page and 'id="act-approve"' not in page
     act(client, passed, "approve")
     assert "尚有1条异议未处理，处理完毕后方可审批" in page_text(client.get(f"/review/{passed}"))
     token = csrf_token(client, "/publicity-admin/")
@@ -392,6 +397,7 @@ def test_objection_approval_and_certificate(app, client, two, monkeypatch):
     response = client.post(f"/publicity-admin/objections/{objection}", data={
         "decision": "upheld", "note": "再次处理", "csrf_token": token}, follow_redirects=True)
     assert "该异议已处理，不能重复处理" in page_text(response)
+    assert 'id="act-approve"' in page_text(client.get(f"/review/{passed}"))
     assert act(client, passed, "approve").status_code == 302
     assert status_of(app, passed) == "approved"
     # the certificate: the holder downloads it; others may not; revocation shows on /verify/
