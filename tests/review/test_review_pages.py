@@ -29,3 +29,26 @@ def test_flow_table_names_the_actions_taken(app, client, submitted):
     login(client, APPLICANT_ID)
     flow = page_text(client.get("/declaration/flow"))
     assert "<td>退回</td>" in flow and "<td>提交</td>" in flow
+
+
+def test_after_a_return_the_applicant_home_shows_the_reason_and_the_deadline(app, client, submitted):
+    from datetime import date, timedelta
+
+    from tests.conftest import csrf_token
+    due = date.today() + timedelta(days=10)
+    login(client, "baili_hr")
+    html = client.get(f"/review/{submitted}").get_data(as_text=True)
+    version = re.search(r'name="version" value="([0-9]+)"', html).group(1)
+    response = client.post(f"/review/{submitted}/act", data={
+        "action": "return", "opinion": "请补充职称证书扫描件", "due": due.isoformat(), "version": version,
+        "csrf_token": csrf_token(client, f"/review/{submitted}")})
+    assert response.status_code == 302
+    logout(client)
+    login(client, APPLICANT_ID)
+    for page in ("/", "/declaration/flow"):
+        text = page_text(client.get(page))
+        assert "已退回" in text or page != "/"
+        assert "请补充职称证书扫描件" in text, page
+        assert f"补正期限：<strong>{due:%Y-%m-%d}</strong>" in text, page
+        notice = text[text.find('id="return-reason"'):].split("</div>")[0]
+        assert notice.count(f"{due:%Y-%m-%d}") == 1, page    # once, not again inside the reason
