@@ -96,7 +96,6 @@ _INSIGHT = [
     ("DeclarationApi", ["can_get", "can_post"]),
     ("OpenApi", ["can_get"]),
     ("ApiDocsView", ["can_docs"]),
-    ("专业技术", ["menu_access"]),
 ]
 _NOTICES = [
     ("AnnouncementView", ["can_list", "can_show", "can_add", "can_edit", "can_delete"]),

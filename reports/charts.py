@@ -12,10 +12,12 @@ WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 260, 48, 70, 16
 
 def chart_svg(kind: str, labels: list[str], values: list[float], title: str = "") -> str:
     values = [max(0.0, float(v or 0)) for v in values]
-    if not values or not any(values):
+    if not values:      # 暂无数据 only when the table beside it is empty too
         return (f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {WIDTH} 60" '
                 f'xmlns="http://www.w3.org/2000/svg"><text x="{WIDTH // 2}" y="34" text-anchor="middle" '
                 'fill="#999" font-size="14">暂无数据</text></svg>')
+    if not any(values) and kind == "pie":
+        kind = "bar"    # rows that are all 0 have no slices: drawn as bars of 0, each labelled
     body = {"pie": _pie, "line": _line}.get(kind, _bar)(labels, values)
     return (f'<svg class="chart chart-{escape(kind)}" role="img" aria-label="{escape(title)}" '
             f'viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg" font-size="11">{body}</svg>')
@@ -26,16 +28,30 @@ def _short(label, n=8) -> str:
     return escape(text if len(text) <= n else text[: n - 1] + "…")
 
 
-def _axis(top_value: float) -> tuple[float, str]:
-    top = _nice(top_value)
+def _axis(values: list[float]) -> tuple[float, str]:
+    top, ticks = _ticks(values)
     plot_h = HEIGHT - BOTTOM - TOP
     lines = []
-    for i in range(5):
-        v = top * i / 4
-        y = TOP + plot_h - plot_h * i / 4
+    for v in ticks:
+        y = TOP + plot_h - plot_h * v / top
         lines.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" stroke="#e5e5e5"/>'
                      f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#666">{_fmt(v)}</text>')
     return top, "".join(lines)
+
+
+def _ticks(values: list[float]) -> tuple[float, list[float]]:
+    """The axis' top and its ticks. Counts (every value whole) get whole ticks —
+    never 0.5 of a declaration; other values four even steps."""
+    highest = max(values)
+    if all(float(v).is_integer() for v in values):
+        wanted = max(1.0, highest / 4)
+        power = 10 ** math.floor(math.log10(wanted))
+        step = next(m * power for m in (1, 2, 5, 10) if m * power >= wanted)
+        step = max(1, round(step))
+        count = max(1, math.ceil(highest / step))
+        return step * count, [step * i for i in range(count + 1)]
+    top = _nice(highest)
+    return top, [top * i / 4 for i in range(5)]
 
 
 def _nice(value: float) -> float:
@@ -53,7 +69,7 @@ def _fmt(v: float) -> str:
 
 
 def _bar(labels, values) -> str:
-    top, grid = _axis(max(values))
+    top, grid = _axis(values)
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     slot = plot_w / len(values)
     bar_w = max(2.0, min(40.0, slot * 0.7))
@@ -73,7 +89,7 @@ def _bar(labels, values) -> str:
 
 
 def _line(labels, values) -> str:
-    top, grid = _axis(max(values))
+    top, grid = _axis(values)
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     step = plot_w / max(1, len(values) - 1) if len(values) > 1 else 0
     points = [(LEFT + (step * i if len(values) > 1 else plot_w / 2), TOP + plot_h - plot_h * v / top)

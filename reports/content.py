@@ -60,6 +60,10 @@ class Block:
         """Column widths in percent for a table `line` half-ems wide."""
         return column_widths(self.headers, self.rows, line)
 
+    def share(self, line: int) -> int:
+        """How much of the line (percent) the table takes: all of it unless every column is short."""
+        return table_share(self.headers, self.rows, line)
+
 
 def _ink(text: str) -> int:
     """Printed width in half-em units: a Chinese character is two, a digit or
@@ -72,15 +76,35 @@ SHORT = 14      # a date, number, rank or code: printed on one line, never wrapp
 PADDING = 4     # a cell's padding (4pt each side) and borders, in half-ems
 
 
-def column_widths(headers: list[str], rows: list[list[str]], line: int) -> list[int]:
-    """Percentages that fit the content of a table `line` half-ems wide:
-    short columns (dates, numbers, ranks) get exactly what their longest
-    value needs; long texts (titles, names) share the rest by their length.
-    A header wraps onto two lines at most."""
+def _needs(headers: list[str], rows: list[list[str]]) -> list[int]:
     needs = []
     for i, header in enumerate(headers):
         value = max((_ink(row[i]) for row in rows), default=0)
         needs.append(max(value, -(-_ink(header) // 2), 4) + PADDING)
+    return needs
+
+
+MIN_SHARE = 40   # a table of short columns only (序号, 年度, 考核结果) takes at least this much of the line
+
+
+def table_share(headers: list[str], rows: list[list[str]], line: int) -> int:
+    """Percent of the line a table takes: the full line when it has a long text
+    column; a table of short columns only is as wide as they need (≥ MIN_SHARE),
+    not stretched over an A3 sheet."""
+    needs = _needs(headers, rows)
+    if not needs or any(n > SHORT + PADDING for n in needs):
+        return 100
+    return min(100, max(MIN_SHARE, math.ceil(100 * sum(needs) * 1.5 / line)))
+
+
+def column_widths(headers: list[str], rows: list[list[str]], line: int) -> list[int]:
+    """Percentages that fit the content of a table `line` half-ems wide:
+    short columns (dates, numbers, ranks) get exactly what their longest
+    value needs; long texts (titles, names) share the rest by their length.
+    A header wraps onto two lines at most. A table of short columns only is
+    laid out on its own width (`table_share`)."""
+    needs = _needs(headers, rows)
+    line = line * table_share(headers, rows, line) / 100
     short = [n if n <= SHORT + PADDING else 0 for n in needs]
     rest = line - sum(short)
     weights = [0 if s else min(n, 80) for s, n in zip(short, needs)]
@@ -89,8 +113,9 @@ def column_widths(headers: list[str], rows: list[list[str]], line: int) -> list[
     else:
         units = [s or min(n, rest * w / sum(weights)) for s, n, w in zip(short, needs, weights)]
     total = sum(units)
-    if total < line:        # everything fits: widen the long texts (or all) to the full line
-        grow = [w for w in weights] if any(weights) else units
+    if total < line:        # everything fits: widen the long texts (or all but 序号) to the full line
+        grow = [w for w in weights] if any(weights) else \
+            [0 if i == 0 and headers[0] == "序号" and len(units) > 1 else u for i, u in enumerate(units)]
         units = [u + (line - total) * g / sum(grow) for u, g in zip(units, grow)]
     widths = [max(2, round(100 * u / sum(units))) for u in units]
     widths[widths.index(max(widths))] += 100 - sum(widths)
@@ -109,8 +134,7 @@ def _section_block(data: DeclarationData, section: Section, lookups) -> Block:
             if f.kind == "derived":
                 value = data.derived(f.name)
             elif f.kind == "rowchoice":
-                chosen = next((r for r in data.rows(f.section) if obj and r.id == getattr(obj, f.name)), None)
-                value = f"{chosen.school} {chosen.major}" if chosen else ""
+                value = data.chosen_row(f, getattr(obj, f.name)) if obj is not None else ""
             else:
                 value = f.display(getattr(obj, f.name), lookups) if obj is not None else ""
             if obj is None or f.applies(data.values(section.key)):

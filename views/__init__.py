@@ -28,9 +28,6 @@ def register_views(appbuilder):
         category_label="专业技术", category_icon="fa-id-card",
     )
     appbuilder.add_view(
-        MessageView, "我的消息", label="我的消息", icon="fa-bell", category="专业技术", category_label="专业技术",
-    )
-    appbuilder.add_view(
         ReviewView, "待审核申报", label="申报审核", icon="fa-tasks", category="申报审核", category_label="申报审核",
         category_icon="fa-check-square",
     )
@@ -81,6 +78,8 @@ def register_views(appbuilder):
     appbuilder.add_view(
         AnnouncementView, "通知公告", label="通知公告", icon="fa-bullhorn", category="单位管理",
     )
+    # every role's messages (the applicant's, the reviewers' reminders): its own entry, not under 专业技术
+    appbuilder.add_view(MessageView, "我的消息", label="我的消息", icon="fa-bell")
     appbuilder.add_link("帮助", href="NoticeView.help", label="帮助", icon="fa-question-circle")
     appbuilder.add_view_no_menu(NoticeView)
     appbuilder.add_view_no_menu(ApiDocsView)

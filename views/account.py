@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
+from datetime import datetime, timezone
 
 from flask import (
     Response,
@@ -29,9 +31,10 @@ from app.accounts import auth as accounts
 from app.accounts import captcha, mfa, sms_codes
 from app.platform.audit import record
 from app.platform.extensions import db
-from app.platform.ratelimit import allow, client_ip
+from app.platform.ratelimit import allow, blocked_until, client_ip
 from app.platform.web import checks_text_fields, local_url, safe_redirect
 from models import Account, SiteText
+from models.clock import local, today
 from models.identity import mask_phone, normalise_login, normalise_text, phone_error
 from views.account_forms import (
     AgreementForm,
@@ -44,6 +47,33 @@ from views.account_forms import (
 
 log = logging.getLogger(__name__)
 TOO_MANY = "操作过于频繁，请稍后再试"
+
+
+def clock(until: float) -> str:
+    """When a lock ends, as people say it: 14:05 today, else 12月8日08:00.
+    Every lock's message names its end (one with no end in sight reads as broken)."""
+    moment = local(datetime.fromtimestamp(math.ceil(until / 60) * 60, timezone.utc))   # never a minute still locked
+    return moment.strftime("%H:%M") if moment.date() == today() else \
+        f"{moment.month}月{moment.day}日{moment:%H:%M}"
+
+
+def sms_quota_message(until: float) -> str:
+    return f"短信发送次数过多，请于{clock(until)}后再试"
+
+
+def send_counted(purpose: str, phone: str, send) -> tuple[str | None, int]:
+    """Send an SMS under the once-a-minute rule and the per-phone quota; only a
+    message that goes out counts against the quota (a refused click never does).
+    Returns (error message or None, seconds to wait before the next try)."""
+    limits = current_app.config["RATE_LIMIT_SMS_PER_PHONE"]
+    until = blocked_until("sms-phone", phone, limits)
+    if until is not None:
+        return sms_quota_message(until), max(1, int(until - time.time()))
+    error = send()
+    if error:
+        return error, sms_codes.seconds_until_resend(purpose, phone)
+    allow("sms-phone", phone, limits)
+    return None, current_app.config["SMS_RESEND_SECONDS"]
 FORGOT_RECENT = "如果该身份证号已注册，短信已于1分钟内发送，请查收；如需重新发送，请{seconds}秒后再试"
 FORGOT_SENT = "如果该身份证号已注册，临时密码已发送至注册时填写的手机号，30分钟内有效。请使用临时密码登录后立即修改密码。"
 
@@ -213,7 +243,8 @@ class MfaView(BaseView):
                     self._note(passed=True, t=time.time())
                     return redirect(url_for("MfaView.enroll"))
                 return self._sign_in(user)
-            form.code.errors = ["验证码错误或已使用"]
+            until = mfa.locked_until(user)
+            form.code.errors = [f"验证码错误次数过多，请于{clock(until)}后再试" if until else "验证码错误或已使用"]
         return render_auth("account/mfa_verify.html", form=form, status=400 if form.errors else 200,
                            totp=mfa.enrolled(user), sms=mfa.sms_possible(user), sms_sent=sms_sent,
                            enrol=bool(pending.get("enrol")), phone=mask_phone(user.phone))
@@ -224,16 +255,13 @@ class MfaView(BaseView):
         user = self._pending()
         if not mfa.sms_possible(user):
             abort(404)
-        if not allow("sms-phone", user.phone, current_app.config["RATE_LIMIT_SMS_PER_PHONE"]):
-            flash(TOO_MANY, "danger")
+        error, _wait = send_counted(mfa.SMS_PURPOSE, user.phone, lambda: mfa.send_sms_code(user))
+        if error:
+            flash(error, "warning")
         else:
-            error = mfa.send_sms_code(user)
-            if error:
-                flash(error, "warning")
-            else:
-                self._note(sms=True)
-                flash(f"短信验证码已发送至{mask_phone(user.phone)}，"
-                      f"{current_app.config['SMS_CODE_TTL_SECONDS'] // 60}分钟内有效", "success")
+            self._note(sms=True)
+            flash(f"短信验证码已发送至{mask_phone(user.phone)}，"
+                  f"{current_app.config['SMS_CODE_TTL_SECONDS'] // 60}分钟内有效", "success")
         return redirect(url_for("MfaView.verify"))
 
     @expose("/enroll", methods=["GET", "POST"])
@@ -350,19 +378,17 @@ class RegisterView(BaseView):
         error = captcha.check(request.form.get("captcha"), keep=True)
         if error:
             return jsonify(ok=False, field="captcha", message=error), 400
-        if not allow("sms-phone", phone, current_app.config["RATE_LIMIT_SMS_PER_PHONE"]):
-            return jsonify(ok=False, field="sms_code", message=TOO_MANY), 429
-        if db.session.scalar(select(Account.id).where(Account.phone_is(phone))):
-            # The same answer as for a free number (#10 item 2); the owner
-            # learns by SMS that someone tried to register with it.
-            error = sms_codes.send_notice("register", phone,
-                                          "有人尝试使用您的手机号注册职称申报账号。该手机号已注册，如忘记密码请使用“忘记密码”。")
-        else:
-            error = sms_codes.send_code("register", phone)
+        def send():
+            if db.session.scalar(select(Account.id).where(Account.phone_is(phone))):
+                # The same answer as for a free number (#10 item 2); the owner
+                # learns by SMS that someone tried to register with it.
+                return sms_codes.send_notice("register", phone,
+                                             "有人尝试使用您的手机号注册职称申报账号。该手机号已注册，如忘记密码请使用“忘记密码”。")
+            return sms_codes.send_code("register", phone)
+        error, wait = send_counted("register", phone, send)
         if error:
-            wait = sms_codes.seconds_until_resend("register", phone)
             return jsonify(ok=False, field="sms_code", message=error, wait=wait), 429
-        return jsonify(ok=True, message="验证码已发送，3分钟内有效", wait=current_app.config["SMS_RESEND_SECONDS"])
+        return jsonify(ok=True, message="验证码已发送，3分钟内有效", wait=wait)
 
     @expose("/success")
     def success(self):
@@ -413,13 +439,17 @@ class AccountView(BaseView):
                 form.validate()
                 form.new_password.errors = [TOO_MANY]
                 status = 429
-            elif form.validate():
+            else:
+                # every wrong field at once: the old password is checked even when the new one is wrong
+                valid = form.validate()
                 old = form.old_password.data if "old_password" in form else None
-                if old is not None and not accounts.verify_password(user, old):
-                    form.old_password.errors = ["原密码不正确"]
-                elif old is not None and form.new_password.data == old:
-                    form.new_password.errors = ["新密码不能与原密码相同"]
-                else:
+                if old and not accounts.verify_password(user, old):
+                    form.old_password.errors = [*form.old_password.errors, "原密码不正确"]
+                    valid = False
+                elif old and form.new_password.data == old and not form.new_password.errors:
+                    form.new_password.errors = [*form.new_password.errors, "新密码不能与原密码相同"]
+                    valid = False
+                if valid:
                     accounts.change_password(user, form.new_password.data)
                     flash("密码修改成功", "success")
                     return redirect(url_for("HomeView.index"))

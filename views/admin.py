@@ -3,11 +3,13 @@ the organisation tree with committees, and editable texts. Administrators
 only, behind the same login and the same CSRF protection as the rest."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
@@ -32,6 +34,7 @@ from models import (
     TitleName,
     TitleSeries,
 )
+from models.clock import local
 from models.identity import credit_code_error, normalise_text
 from models.organisation import ALLOWED_PARENTS
 from permissions.roles import ADMIN_ROLE
@@ -42,19 +45,32 @@ def is_admin() -> bool:
     return bool(current_user and current_user.is_authenticated and ADMIN_ROLE in current_user.role_names)
 
 
-def site_menu() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The system's own menu (Flask-AppBuilder's), as this person may see it,
-    so that the back office shows the same navigation."""
+def site_menu() -> list[tuple[str, str | None, list[tuple[str, str]]]]:
+    """The system's own menu (Flask-AppBuilder's) as this person sees it on every
+    other page — the same visibility rule (menu_access on the entry, a category's
+    own included), groups inside a category flattened, top-level links such as
+    我的消息 and 帮助 kept: (label, url of a link or None, [(label, url)] of a category)."""
     from flask import current_app
     appbuilder = current_app.appbuilder
+
+    def visible(item) -> bool:
+        return item.name != "-" and appbuilder.sm.has_access("menu_access", item.name)
+
     menu = []
     for item in appbuilder.menu.get_list():
-        if item.name == "后台管理":
+        if item.name == "后台管理" or not visible(item):
             continue
-        children = [(c.label, c.get_url()) for c in (item.childs or [])
-                    if c.name != "-" and appbuilder.sm.has_access("menu_access", c.name)]
+        if not item.childs:
+            menu.append((str(item.label), item.get_url(), []))
+            continue
+        children = []
+        for child in item.childs:
+            if child.childs:       # a group (专业技术 → 职称管理 → 个人信息申报)
+                children += [(str(c.label), c.get_url()) for c in child.childs if visible(c)]
+            elif visible(child):
+                children.append((str(child.label), child.get_url()))
         if children:
-            menu.append((str(item.label), [(str(label), url) for label, url in children]))
+            menu.append((str(item.label), None, children))
     return menu
 
 
@@ -78,10 +94,29 @@ class IndexView(AdminOnly, AdminIndexView):
         return self.render("admin_index.html")
 
 
+def _yes_no(view, value, name):
+    return "是" if value else "否"
+
+
+def _moment(view, value, name):
+    return local(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _day(view, value, name):
+    return value.strftime("%Y-%m-%d")
+
+
+#: values as the rest of the system shows them: 是/否, never True/False or an icon
+#: titled in English; times to the minute, never with microseconds
+_FORMATTERS = {bool: _yes_no, datetime: _moment, date: _day}
+
+
 class SecuredModelView(AdminOnly, ModelView):
     page_size = 50
     can_view_details = True
     can_export = False
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, **_FORMATTERS}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **_FORMATTERS}
 
     def handle_view_exception(self, exc):
         """A clear Chinese message for every database refusal; never the SQL text."""
@@ -175,17 +210,35 @@ class OrganisationView(SecuredModelView):
     }
     form_ajax_refs = {"parent": {"fields": ("name",), "page_size": 20, "placeholder": "输入名称片段查找上级机构"}}
 
+    @staticmethod
+    def _errors(kind, parent, credit_code) -> dict:
+        """The unit rules (allowed parent, 统一社会信用代码), field name → message."""
+        errors = {}
+        parent_kind = parent.kind if parent else None
+        if kind in ALLOWED_PARENTS and parent_kind not in ALLOWED_PARENTS[kind]:
+            allowed = "、".join(ORG_KINDS[k] if k else "无上级" for k in ALLOWED_PARENTS[kind])
+            errors["parent"] = f"{ORG_KINDS[kind]}的上级只能是：{allowed}"
+        code = (credit_code or "").strip().upper()
+        if code and credit_code_error(code):
+            errors["credit_code"] = credit_code_error(code)
+        return errors
+
+    def validate_form(self, form):
+        """Every wrong field at once, each beside its field (the rules too, not only WTForms')."""
+        valid = super().validate_form(form)
+        if not hasattr(form, "kind") or request.method != "POST":
+            return valid
+        errors = self._errors(form.kind.data, form.parent.data, form.credit_code.data)
+        for name, message in errors.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, message]
+        return valid and not errors
+
     def on_model_change(self, form, model, is_created):
         model.name = normalise_text(model.name)
-        parent_kind = model.parent.kind if model.parent else None
-        if parent_kind not in ALLOWED_PARENTS[model.kind]:
-            allowed = "、".join(ORG_KINDS[k] if k else "无上级" for k in ALLOWED_PARENTS[model.kind])
-            raise ValidationError(f"{ORG_KINDS[model.kind]}的上级只能是：{allowed}")
-        if model.credit_code:
-            model.credit_code = model.credit_code.strip().upper()
-            error = credit_code_error(model.credit_code)
-            if error:
-                raise ValidationError(error)
+        model.credit_code = (model.credit_code or "").strip().upper() or None
+        errors = self._errors(model.kind, model.parent, model.credit_code)
+        if errors:
+            raise ValidationError(next(iter(errors.values())))
         if model.kind != "committee":
             model.series, model.levels = [], []
 

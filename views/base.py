@@ -1,7 +1,7 @@
 """What every generated (Flask-AppBuilder) CRUD screen of ours shares."""
 import inspect
 
-from flask import abort, g
+from flask import abort, g, redirect, url_for
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -84,6 +84,12 @@ class ChineseFormsMixin:
     blank_choice_text = "请选择"
     #: a listed Python property sorted by the column it shows (masked_phone → phone)
     sort_by: dict[str, str] = {}
+
+    def post_add_redirect(self):
+        """After 新增, the list the new row joined. FAB goes "back" through one
+        page history per session, which other tabs and pages also write:
+        people landed on the home page or on another form."""
+        return redirect(url_for(f"{self.endpoint}.list"))
 
     def _init_properties(self):
         """FAB offers every listed attribute for sorting, Python properties

@@ -45,7 +45,8 @@ from app.review.archive import personal_data_archive
 from app.review.history import history
 from app.review import pledge
 from app.review.certificates import applicant_records
-from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS, perform
+from app.review.deadlines import return_notice
+from app.review.workflow import APPLICANT_LABELS, STATUS_LABELS, action_label, perform
 from models import Attachment, Declaration
 from models.registry import BY_KEY
 from permissions.roles import APPLICANT_ROLE
@@ -210,7 +211,8 @@ class DeclarationView(BaseView):
             return declaration
         data = DeclarationData(declaration)
         return self.render_template("declaration/flow.html", data=data, events=history(declaration),
-                                    active="flow", lookups=lookups(), labels=APPLICANT_LABELS,
+                                    active="flow", lookups=lookups(), labels=APPLICANT_LABELS, action_label=action_label,
+                                    notice=return_notice(declaration),
                                     defence=data.defence, records=applicant_records(g.user))
 
     @expose("/my-data.zip")

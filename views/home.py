@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from app.declaration.carry_over import declarations_of, previous_declaration
 from app.declaration.data import find_declaration, lookups, year_window
 from app.platform.extensions import db
+from app.review.deadlines import return_notice
 from app.review.meetings import expert_of
 from models import Declaration, DefenceArrangement, Notification, Organisation
 from permissions.roles import APPLICANT_ROLE, EXPERT_ROLE, ROLE_ORDER
@@ -43,7 +44,7 @@ class HomeView(IndexView):
             self.index_template, roles=roles, org=org, units=units, waiting=waiting, declaration=declaration,
             tasks=_by_group(assigned(g.user, expert)) if expert else [],
             unread=unread, records=records, defences=defences, lookups=lookups() if applicant or expert else None,
-            window=year_window() if applicant else None,
+            window=year_window() if applicant else None, notice=return_notice(declaration),
             previous=previous_declaration(g.user.id) if applicant and (declaration is None or declaration.editable)
             else None)
 

@@ -17,12 +17,14 @@ from app.platform.audit import identifiers_read
 from app.platform.extensions import db
 from app.review import experts as pool_rules
 from app.review.meetings import (
+    FieldErrors,
     Refused,
     add_group,
     candidates_for,
     create_meeting,
     draw,
     group_of,
+    meeting_errors,
     meeting_of,
     minimum_share_text,
     open_meeting,
@@ -86,15 +88,16 @@ class MeetingView(BaseView):
                 errors["held_on"] = "请选择会议日期"
         if not (year.isdigit() and 2000 <= int(year) <= 2100):
             errors["year"] = "申报年度应为4位年份"
+        errors.update(meeting_errors(form.get("name"), form.get("place"), form.get("threshold")))
         if not errors:
             try:
                 meeting = create_meeting(g.user, year=int(year), name=form.get("name"), held_on=held_on,
                                          place=form.get("place"), threshold=form.get("threshold"))
                 flash("已创建评审会议", "success")
                 return redirect(url_for(".show", meeting_id=meeting.id))
-            except Refused as exc:
+            except FieldErrors as exc:
                 db.session.rollback()
-                errors["threshold" if "比例" in str(exc) else "name"] = str(exc)
+                errors.update(exc.errors)
         meetings = db.session.scalars(select(Meeting).where(Meeting.committee_id == g.user.org_id)).all()
         return self.render_template("committee/meetings.html", meetings=meetings, form=form, errors=errors,
                                     threshold=form.get("threshold", ""), today=clock.today(),

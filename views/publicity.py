@@ -19,13 +19,14 @@ from app.platform.audit import record
 from app.platform.extensions import db
 from app.platform.ratelimit import allow, client_ip
 from app.review.certificates import certificate_content, certificate_of, revoke
-from app.review.meetings import Refused
+from app.review.meetings import FieldErrors
 from app.review.publicity import (
     OBJECTION_STATES,
     candidates,
     current_publicities,
     file_objection,
     handle_objection,
+    objection_errors,
     publicity_end,
 )
 from models import Account, Certificate, Declaration, Holiday, Meeting, Objection, clock
@@ -49,21 +50,22 @@ class PublicityView(BaseView):
             if not allow("objection", client_ip(), current_app.config["RATE_LIMIT_OBJECTIONS"]):
                 errors["form"] = "提交过于频繁，请稍后再试"
             else:
+                # every wrong field at once, the captcha among them
+                meeting_id, _, declaration_id = form.get("candidate", "").partition(":")
+                meeting_id = int(meeting_id) if meeting_id.isdigit() and len(meeting_id) < 10 else 0
+                declaration_id = int(declaration_id) if declaration_id.isdigit() and len(declaration_id) < 10 else 0
+                errors = objection_errors(meeting_id, declaration_id, form.get("contact", ""), form.get("reason", ""))
                 error = captcha.check(form.get("captcha"))
                 if error:
                     errors["captcha"] = error
-                else:
-                    meeting_id, _, declaration_id = form.get("candidate", "").partition(":")
+                if not errors:
                     try:
-                        file_objection(int(meeting_id) if meeting_id.isdigit() else 0,
-                                       int(declaration_id) if declaration_id.isdigit() else 0,
-                                       form.get("contact", ""), form.get("reason", ""), client_ip())
+                        file_objection(meeting_id, declaration_id, form.get("contact", ""), form.get("reason", ""),
+                                       client_ip())
                         done = True
-                    except Refused as exc:
+                    except FieldErrors as exc:
                         db.session.rollback()
-                        text = str(exc)
-                        key = "contact" if "联系" in text else "reason" if "理由" in text else "candidate"
-                        errors[key] = text
+                        errors = exc.errors
         listed = [(meeting, end, candidates(meeting)) for meeting, end in current_publicities()]
         status = 429 if "频繁" in errors.get("form", "") else 400 if errors else 200
         return render_template("publicity.html", listed=listed, errors=errors, form={} if done else form,

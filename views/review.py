@@ -40,7 +40,7 @@ from app.review.lists import (
 )
 from app.platform.xlsx_reader import SheetRefused
 from app.review.sheets import DEFENCE_HEADERS
-from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, perform, steps_for
+from app.review.workflow import STATUS_LABELS, STEPS, InvalidStep, action_label, not_yet, perform, steps_for
 from models import Account, Declaration, DefenceArrangement, ExportJob, Organisation, clock
 from models.identity import CONTROL_CHARACTER_MESSAGE, CONTROL_RE, mask_id_number, normalise_text
 from models.registry.fields import Invalid, parse_date
@@ -127,9 +127,11 @@ class ReviewView(BaseView):
         declaration = visible_or_404(declaration_id)
         data = DeclarationData.read(declaration)   # every section in one statement, before the template
         events = history(declaration)
+        steps = steps_for(declaration, g.user)
         page = self.render_template(
             "review/show.html", data=data, declaration=declaration, lookups=lookups(), labels=STATUS_LABELS,
-            events=events, changes=latest_changes(declaration, events), steps=steps_for(declaration, g.user),
+            action_label=action_label, events=events, changes=latest_changes(declaration, events), steps=steps,
+            not_yet={s.action: not_yet(declaration, s) for s in steps},
             sections=[s for p in data.pages() for s in [p, *p.children()]
                       if not s.parent or data.child_applies(s)], defence=data.defence)
         # the page shows the full ID number and phone: on record before it leaves (no audit

@@ -142,6 +142,14 @@ def verify(user: Account, code: str, sms: bool = False) -> bool:
     return ok
 
 
+def locked_until(user: Account) -> float | None:
+    """After five wrong codes: when (epoch seconds) codes are taken again; else None."""
+    tries_key = f"mfa-fail:{user.id}"
+    if int(kv().get(tries_key) or 0) < current_app.config["LOGIN_MAX_FAILURES"]:
+        return None
+    return time.time() + kv().ttl(tries_key)
+
+
 def _use_recovery_code(user: Account, code: str) -> bool:
     hashes = json.loads(user.mfa_recovery or "[]")
     for h in hashes:

@@ -454,6 +454,16 @@ class DeclarationData:
         other, allowed = section.when
         return self.values(section.parent).get(other) in allowed
 
+    def chosen_row(self, field, value) -> str:
+        """A row marked by a RowChoiceField (有效学历) as people read it:
+        school, major, 学历 and 学位 of that 学历信息 row; never its id."""
+        row = next((r for r in self.rows(field.section) if value is not None and r.id == value), None)
+        if row is None:
+            return ""
+        section, lk = BY_KEY[field.section], lookups()
+        parts = [section.field(n).display(getattr(row, n), lk) for n in ("school", "major", "education", "degree")]
+        return " ".join(str(p) for p in parts if p)
+
     def derived(self, name: str):
         """Values shown but never typed: from the account, the ID number, the declaration."""
         decl, account = self.declaration, self.declaration.applicant

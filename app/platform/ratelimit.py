@@ -34,16 +34,46 @@ def allow(scope: str, key: str, limits: str, cost: int = 1) -> bool:
     one atomic counter each."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return True
-    # Keys may be phones or ID numbers: store a digest, never the value.
-    digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
+    digest = _digest(scope, key)
     try:
         ok = True
         for item in parse_many(limits):
             window = item.get_expiry()
             slot = int(time.time() // window)
-            count = kv().incr(f"rl:{digest}:{item.amount}/{window}:{slot}", window + 1, by=cost)
+            count = kv().incr(_counter(digest, item, slot), window + 1, by=cost)
             ok = ok and count <= item.amount
         return ok
     except STORE_ERRORS:
         log.warning("Rate-limit storage unreachable; counting in this process")
         return all(_fallback.hit(item, scope, digest, cost=cost) for item in parse_many(limits))
+
+
+def blocked_until(scope: str, key: str, limits: str) -> float | None:
+    """Without counting: when (epoch seconds) the first exhausted limit's window
+    ends, or None while every limit has room. For actions counted only when they
+    happen (an SMS sent), so that refused clicks never use up the quota."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    digest = _digest(scope, key)
+    now = time.time()
+    ends = []
+    try:
+        for item in parse_many(limits):
+            window = item.get_expiry()
+            slot = int(now // window)
+            if int(kv().get(_counter(digest, item, slot)) or 0) >= item.amount:
+                ends.append((slot + 1) * window)
+    except STORE_ERRORS:
+        log.warning("Rate-limit storage unreachable; counting in this process")
+        ends = [now + item.get_expiry() for item in parse_many(limits)
+                if not _fallback.test(item, scope, digest)]
+    return max(ends) if ends else None
+
+
+def _digest(scope: str, key: str) -> str:
+    # Keys may be phones or ID numbers: store a digest, never the value.
+    return hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
+
+
+def _counter(digest: str, item, slot: int) -> str:
+    return f"rl:{digest}:{item.amount}/{item.get_expiry()}:{slot}"

@@ -10,8 +10,8 @@ from werkzeug.security import generate_password_hash
 
 from app.platform.audit import record
 from app.platform.extensions import db
-from app.review.meetings import Refused
-from models import Account, Expert, Organisation, expert_committee, clock
+from app.review.meetings import FieldErrors, Refused
+from models import Account, Expert, Organisation, clock, expert_committee
 from models.identity import normalise_text, phone_error
 from permissions.roles import EXPERT_ROLE
 
@@ -67,10 +67,8 @@ def add_expert(user, form: dict) -> tuple[Expert, str]:
     return expert, password
 
 
-class ExpertFormError(Refused):
-    def __init__(self, errors: dict):
-        super().__init__("请修改标红的项目")
-        self.errors = errors
+class ExpertFormError(FieldErrors):
+    """The expert form's wrong fields."""
 
 
 def set_available(user, expert_id: int, available: bool) -> Expert:

@@ -41,7 +41,8 @@ def snapshot_of(data: DeclarationData) -> dict:
         else:
             obj = data.single(section.key)
             if obj is not None:
-                out[section.key] = {f.label: f.display(getattr(obj, f.name), lk) for f in section.stored_fields}
+                out[section.key] = {f.label: data.chosen_row(f, getattr(obj, f.name)) if f.kind == "rowchoice"
+                                    else f.display(getattr(obj, f.name), lk) for f in section.stored_fields}
     files = db.session.scalars(select(Attachment).where(Attachment.declaration_id == data.declaration.id))
     out["_attachments"] = sorted(f"{a.section}/{a.kind}/{a.row_id or ''}/{a.original_name}#{a.id}" for a in files)
     return out

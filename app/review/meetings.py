@@ -87,10 +87,33 @@ def default_threshold() -> float:
     return parse_threshold(current_app.config["REVIEW_PASS_THRESHOLD"])
 
 
+class FieldErrors(Refused):
+    """Every wrong field of a form at once (field name → message), each shown beside its field."""
+
+    def __init__(self, errors: dict):
+        super().__init__("请修改标红的项目")
+        self.errors = errors
+
+
+def meeting_errors(name: str | None, place: str | None, threshold) -> dict:
+    """What is wrong with a new meeting's name, place and 通过比例, all at once."""
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = "请填写会议名称"
+    if not (place or "").strip():
+        errors["place"] = "请填写会议地点"
+    try:
+        parse_threshold(threshold)
+    except Refused as exc:
+        errors["threshold"] = str(exc)
+    return errors
+
+
 def create_meeting(user, *, year: int, name: str, held_on: date, place: str, threshold) -> Meeting:
+    errors = meeting_errors(name, place, threshold)
+    if errors:
+        raise FieldErrors(errors)
     name, place = (name or "").strip()[:100], (place or "").strip()[:100]
-    if not name or not place:
-        raise Refused("请填写会议名称和地点")
     meeting = Meeting(committee_id=user.org_id, year=year, name=name, held_on=held_on, place=place,
                       threshold=parse_threshold(threshold))
     db.session.add(meeting)

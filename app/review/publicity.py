@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app.declaration.data import lookups
 from app.platform.audit import record
 from app.platform.extensions import db
-from app.review.meetings import Refused
+from app.review.meetings import FieldErrors, Refused
 from app.review.notifications import deliver_notifications
 from app.review.workdays import first_working_day, publicity_end
 from app.review.workflow import perform
@@ -90,17 +90,31 @@ def in_publicity(meeting: Meeting, declaration_id: int, today: date | None = Non
         db.session.scalar(select(Declaration.status).where(Declaration.id == declaration_id)) == "publicity"
 
 
-def file_objection(meeting_id: int, declaration_id: int, contact: str, reason: str, ip: str) -> Objection:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not in_publicity(meeting, declaration_id):
-        raise Refused("该人员不在公示期内，不能提出异议")
-    contact, reason = normalise_text(contact)[:100], (reason or "").strip()
-    if not contact:
-        raise Refused("请填写联系方式")
+def objection_errors(meeting_id: int, declaration_id: int, contact: str, reason: str) -> dict:
+    """Every wrong field of an objection at once (candidate, contact, reason → message)."""
+    errors = {}
+    if not meeting_id or not declaration_id:
+        errors["candidate"] = "请选择异议对象"
+    else:
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is None or not in_publicity(meeting, declaration_id):
+            errors["candidate"] = "该人员不在公示期内，不能提出异议"
+    if not normalise_text(contact):
+        errors["contact"] = "请填写联系方式"
+    reason = (reason or "").strip()
     if len(reason) < 10:
-        raise Refused("异议理由不少于10个字")
-    if len(reason) > 2000:
-        raise Refused("异议理由不能超过2000字")
+        errors["reason"] = "异议理由不少于10个字"
+    elif len(reason) > 2000:
+        errors["reason"] = "异议理由不能超过2000字"
+    return errors
+
+
+def file_objection(meeting_id: int, declaration_id: int, contact: str, reason: str, ip: str) -> Objection:
+    errors = objection_errors(meeting_id, declaration_id, contact, reason)
+    if errors:
+        raise FieldErrors(errors)
+    meeting = db.session.get(Meeting, meeting_id)
+    contact, reason = normalise_text(contact)[:100], (reason or "").strip()
     objection = Objection(meeting_id=meeting.id, declaration_id=declaration_id, contact=contact, reason=reason,
                           ip=ip)
     db.session.add(objection)

@@ -112,6 +112,13 @@ STEPS: tuple[Step, ...] = (
 STEP_INDEX = {(s.source, s.action): s for s in STEPS if s.action != "reopen"}
 
 
+def action_label(action: str, source: str | None = None) -> str:
+    """What a recorded step did, in the words of its button (审核通过, 退回, 重新提交 …):
+    the 审批流程 tables show the action here and the state it led to apart."""
+    step = STEP_INDEX.get((source, action)) or next((s for s in STEPS if s.action == action), None)
+    return step.label if step else action
+
+
 def find_step(source: str, action: str, user) -> Step | None:
     """The step for this state and action that `user` may take (reopen exists once per reviewer role)."""
     if action == "reopen":
@@ -128,6 +135,14 @@ def steps_for(declaration: Declaration, user) -> list[Step]:
     """The steps `user` may take on `declaration` now (for the buttons)."""
     return [s for s in STEPS if s.source == declaration.status and not s.internal
             and acts_for(user, declaration, s)]
+
+
+def not_yet(declaration: Declaration, step: Step) -> str | None:
+    """Why a step offered to its reviewer cannot be taken today (公示 not over,
+    objections open): the page shows this instead of a button that would refuse."""
+    if step.source == "publicity" and step.action == "approve":
+        return approval_blocker(declaration)
+    return None
 
 
 def acts_for(user, declaration: Declaration, step: Step) -> bool:
@@ -167,10 +182,9 @@ def perform(declaration: Declaration, action: str, user, opinion: str = "",
         raise InvalidStep("当前状态下不能进行此操作，请刷新后重试")
     if due is not None and (action != "return" or due <= clock.today()):
         raise InvalidStep("补正期限须晚于今天")
-    if step.source == "publicity" and action == "approve":
-        blocker = approval_blocker(declaration)
-        if blocker:
-            raise InvalidStep(blocker)
+    blocker = not_yet(declaration, step)
+    if blocker:
+        raise InvalidStep(blocker)
     opinion = " ".join((opinion or "").split())[:500]
     if step.reason and not opinion:
         raise InvalidStep(f"请填写{'退回原因' if action == 'return' else '意见'}")

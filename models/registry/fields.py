@@ -119,14 +119,16 @@ class IntField(Field):
         return Integer()
 
     def parse(self, raw):
-        text = digits_or_none(raw, r"[0-9]+", f"{self.label}请填写整数")
+        # a sign or fraction is refused with what is allowed, never just "整数"
+        allowed = "正整数" if self.minimum >= 1 else "0或正整数"
+        text = digits_or_none(raw, r"[0-9]+", f"{self.label}请填写{allowed}")
         if text is None:
             return None
         if len(text.lstrip("0") or "0") > self.digits:
             raise Invalid(f"{self.label}最多{self.digits}位数字")
         value = int(text)
         if value < self.minimum:
-            raise Invalid(f"{self.label}不能小于{self.minimum}")
+            raise Invalid(f"{self.label}请填写{allowed}" if self.minimum == 1 else f"{self.label}不能小于{self.minimum}")
         return value
 
 

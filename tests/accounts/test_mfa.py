@@ -315,3 +315,34 @@ def test_binding_refuses_an_account_that_has_a_factor(app, mfa_by_sms):
         assert mfa.enroll(user, again, pyotp.TOTP(again).now(), factor_passed=True) is None
         db.session.expire_all()
         assert db.session.scalar(select(Account).where(Account.username == "zcb")).mfa_secret == secret
+
+
+def test_refused_sms_clicks_do_not_count_and_the_lock_says_until_when(app, client, mfa_by_sms, monkeypatch):
+    from app.platform.kvstore import kv
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "RATE_LIMIT_SMS_PER_PHONE", "2 per hour")
+    login(client, "zcb")
+    for _ in range(4):                      # one sent, three refused by the once-a-minute rule
+        send_sms(client)
+    assert len(outbox(app)) == 1
+    with app.app_context():
+        kv().delete(f"sms-sent:mfa:{ZCB_PHONE}")   # the minute has passed
+    send_sms(client)
+    assert len(outbox(app)) == 2            # the refused clicks used none of the quota
+    with app.app_context():
+        kv().delete(f"sms-sent:mfa:{ZCB_PHONE}")
+    send_sms(client)
+    assert len(outbox(app)) == 2
+    page = page_text(client.get("/mfa/verify"))
+    assert re.search(r"短信发送次数过多，请于(\d+月\d+日)?\d\d:\d\d后再试", page), page[-2000:]
+
+
+def test_five_wrong_codes_say_until_when(app, client, mfa_by_sms):
+    login(client, "zcb")
+    send_sms(client)
+    code = last_code(app, ZCB_PHONE)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        post_code(client, "/mfa/verify", wrong)
+    locked = page_text(post_code(client, "/mfa/verify", code))
+    assert re.search(r"验证码错误次数过多，请于(\d+月\d+日)?\d\d:\d\d后再试", locked)

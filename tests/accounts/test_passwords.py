@@ -54,6 +54,16 @@ def test_change_password_errors(client):
     assert login(client.application.test_client(), APPLICANT_ID).status_code == 302  # unchanged
 
 
+def test_change_password_names_every_wrong_field_at_once(client):
+    login(client, APPLICANT_ID)
+    response = change(client, "wrong1234", "12345678", "87654321")
+    html = page_text(response)
+    assert response.status_code == 400
+    for message in ("原密码不正确", "字母开头", "两次输入的新密码不一致"):
+        assert message in html, message
+    assert login(client.application.test_client(), APPLICANT_ID).status_code == 302  # unchanged
+
+
 def test_change_password_ends_other_sessions(app, client):
     other = app.test_client()
     login(client, APPLICANT_ID)

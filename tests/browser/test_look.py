@@ -115,3 +115,25 @@ def test_back_office_is_one_product(app, live_server, page):
     login(client, "zcb")
     for path in ("/permissions/list/", "/viewmenus/list/", "/permissionviews/list/", "/admin/"):
         assert client.get(path).status_code in (302, 403), path
+
+
+def test_reviewer_page_and_print_previews_on_a_phone(app, live_server, page):
+    from tests.conftest import login
+    from tests.declaring import act, declaration_id, fill, submit
+    client = app.test_client()
+    login(client, APPLICANT_ID)
+    fill(client, app)
+    assert submit(client).status_code == 302
+    decl = declaration_id(app)
+    login(client, "baili_hr")
+    assert act(client, decl, "return", opinion="请补充论文第二页的扫描件，并核对发表时间").status_code == 302
+    page.set_viewport_size({"width": 375, "height": 800})
+    sign_in(page, live_server, "baili_hr")
+    page.goto(f"{live_server}/review/{decl}")
+    shot(page, "phone-375-review")
+    assert fits_the_phone(page), "review"
+    for printout in ("summary", "review"):
+        page.goto(f"{live_server}/print/{decl}/{printout}")
+        shot(page, f"phone-375-print-{printout}")
+        assert fits_the_phone(page), printout
+    page.set_viewport_size({"width": 1280, "height": 900})

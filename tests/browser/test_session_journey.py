@@ -123,3 +123,24 @@ def test_row_attachment_count_follows_uploads(app, client, live_server, page):
     panel.locator(".attachment-delete").first.click()
     page.wait_for_function("() => !document.querySelector('.row-attachments .attachment-list li')")
     assert "（0/" in preview.inner_text()
+
+
+def test_no_restored_banner_after_an_ordinary_validation_error(app, client, live_server, page):
+    login(client, APPLICANT_ID)
+    fill(client, app)
+    assert submit(client).status_code == 302
+    decl = declaration_id(app)
+    sign_in(page, live_server, "baili_hr")
+    page.goto(f"{live_server}/review/{decl}")
+    page.fill("#opinion", "请补充第二页")
+    page.fill("#due", "2020-01-01")                               # a 补正期限 in the past: refused
+    page.wait_for_timeout(600)
+    page.click("#act-return")
+    page.wait_for_selector("text=补正期限须晚于今天")
+    assert page.locator("#draft-restored").count() == 0            # the server answered: no timeout to speak of
+    assert page.input_value("#opinion") == "请补充第二页"             # and what was typed is still there
+    shot(page, "session-validation-no-banner")
+    page.wait_for_timeout(600)                                    # past the draft's write delay
+    page.reload()
+    assert page.locator("#draft-restored").count() == 0
+    assert page.input_value("#opinion") == "请补充第二页"

@@ -217,7 +217,18 @@ def test_training_years_unique_and_hours_hint(app, applicant):
     assert "2023年度继续教育40课时，少于每年96课时的要求" in html
     assert "缺少2024年度的继续教育记录" in html
     response = post(applicant, "/declaration/training/new", {"year": "20x3", "content": "课程", "hours": "1x"})
-    assert "4位年份" in page_text(response) and "课时请填写整数" in page_text(response)
+    assert "4位年份" in page_text(response) and "课时请填写正整数" in page_text(response)
+
+
+def test_counts_ask_for_a_positive_whole_number(app, applicant):
+    post(applicant, "/declaration/basic", basic(app))
+    for words in ("-5", "0", "3.5"):
+        response = post(applicant, "/declaration/papers/new", dict(ROWS["papers"][0], words=words))
+        assert "字数请填写正整数" in page_text(response), words
+    terms = BY_KEY["teacher"].field("extra_terms")        # a count that may be 0
+    assert terms.parse("0") == 0
+    with pytest.raises(Exception, match="请填写0或正整数"):
+        terms.parse("-5")
 
 
 def test_patent_and_journal_numbers(app, applicant):

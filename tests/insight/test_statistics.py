@@ -106,3 +106,21 @@ def test_figures_are_kept_per_person_and_filter_for_a_minute(app, ctx):
         assert sum(n for _, n in cached_statistics(office, {}, {}, {})[0][0].rows) == 2
     finally:
         app.config["STATISTICS_CACHE_SECONDS"] = 60
+
+
+def test_count_charts_have_whole_ticks_and_zero_rows_are_drawn():
+    import re
+
+    from reports.charts import chart_svg
+    ticks = lambda svg: re.findall(r'text-anchor="end" fill="#666">([^<]+)<', svg)   # noqa: E731
+    for top in (1, 2, 3, 7, 13, 150):
+        svg = chart_svg("bar", ["甲", "乙"], [top, 0], "申报数")
+        assert all(t.isdigit() for t in ticks(svg)), (top, ticks(svg))
+        assert int(ticks(svg)[-1]) >= top
+    assert ticks(chart_svg("line", ["1日", "2日"], [2, 1]))[:3] == ["0", "1", "2"]
+    rates = ticks(chart_svg("bar", ["甲"], [0.5]))          # not counts: even steps
+    assert rates[-1] == "0.5"
+    for kind in ("bar", "pie", "line"):                     # rows of 0 beside a filled table: drawn, labelled
+        svg = chart_svg(kind, ["工程技术人员", "卫生技术人员"], [0, 0], "通过数")
+        assert "暂无数据" not in svg and "工程技术人员" in svg, kind
+    assert "暂无数据" in chart_svg("bar", [], [], "通过数")    # only an empty table has no chart

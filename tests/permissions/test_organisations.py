@@ -1,4 +1,6 @@
 """The organisation tree and the fuzzy unit search (M1)."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -288,3 +290,25 @@ def test_search_page_is_read_in_order_from_the_unit_names_index(app):
         plan = generic_plan(_UNITS_MATCHING.params(pattern="%天津%", limit=20),
                             off=("enable_sort", "enable_seqscan", "enable_bitmapscan"))
     assert "Index Only Scan using ix_organisation_unit_names" in plan and " Sort " not in plan, plan
+
+
+def test_admin_unit_form_reports_every_wrong_field_at_once(app, client):
+    login(client, "admin")
+    from tests.conftest import csrf_token
+    token = csrf_token(client, "/admin/fa_organisation/new/")
+    with app.app_context():
+        unit = db.session.scalar(select(Organisation.id).where(Organisation.name == "天津市第一中学"))
+        before = db.session.query(Organisation).count()
+    response = client.post("/admin/fa_organisation/new/", data={
+        "name": "", "kind": "committee", "parent": str(unit), "credit_code": "12345",
+        "csrf_token": token, "active": "y"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    feedback = re.findall(r'id="(\w+)"[^>]*>\s*<div class="invalid-feedback">\s*<ul[^>]*>\s*<li>([^<]+)</li>', html)
+    fields = dict(feedback)
+    assert set(fields) == {"name", "parent", "credit_code"}, feedback       # each beside its own field
+    assert fields["parent"].startswith("评委会的上级只能是")
+    assert fields["credit_code"].startswith("统一社会信用代码应为18位")
+    assert 'value="12345"' in html                                           # what was typed is kept
+    with app.app_context():
+        assert db.session.query(Organisation).count() == before

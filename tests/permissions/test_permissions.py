@@ -157,3 +157,24 @@ def test_administrators_do_not_get_the_applicant_menu(client):
     html = page_text(client.get("/"))
     assert "个人信息申报" not in html and "用户列表" in html
     assert client.get("/declaration/basic").status_code == 403
+
+
+def test_adding_a_user_from_the_list_returns_to_the_list(app, client):
+    login(client, "admin")
+    with app.app_context():
+        role_id = app.appbuilder.sm.find_role("单位审核").id
+    client.get("/users/list/")
+    token = csrf_token(client, "/users/add")
+    client.get("/")                       # another tab: the home page
+    client.get("/units/list/")            # and another list
+    data = {"first_name": "周洁", "username": "zhoujie", "email": "zhoujie@example.com", "phone": "13700000009",
+            "roles": role_id, "active": "y", "password": "abc12345", "conf_password": "abc12345",
+            "csrf_token": token, "org": org_id(app, "天津百利机械装备集团有限公司")}
+    response = client.post("/users/add", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/users/list/")
+    # opened straight from the home page, too
+    client.get("/")
+    token = csrf_token(client, "/users/add")
+    data |= {"username": "zhoujie2", "email": "zhoujie2@example.com", "phone": "13700000008", "csrf_token": token}
+    response = client.post("/users/add", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/users/list/")

@@ -80,9 +80,25 @@ def test_only_the_auditor_reads_and_exports(app, client):
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:5] == ["时间", "账号", "角色", "机构", "操作"]
     assert re.search(r"[+-][0-9]{2}:[0-9]{2}$", values[1][0])  # the time carries its offset
-    assert all(row[4].startswith("login") for row in values[1:]) and len(values) > 3
+    assert all("（login." in row[4] for row in values[1:]) and len(values) > 3
     assert actions(app)[-1].action == "audit.export"
     assert "审计日志" in page_text(client.get("/"))
+
+
+def test_the_audit_log_reads_in_chinese(app, client):
+    from tests.declaring import act, declaration_id, fill, submit
+    login(client, APPLICANT_ID)
+    fill(client, app)
+    assert submit(client).status_code == 302
+    submitted = declaration_id(app)
+    login(client, "baili_hr")
+    assert act(client, submitted, "return", opinion="请补充材料").status_code == 302
+    login(client, "audit")
+    html = page_text(client.get("/audit/"))
+    assert "登录成功（login.ok）" in html
+    assert "审批：退回（workflow.return）" in html and "审批：提交（workflow.submit）" in html
+    assert "申报 " in html and not re.search(r"<td>\{&#34;", html)          # objects and values readable
+    assert not re.search(r"<td>[^<]*(True|None|null|true)[^<]*</td>", html)
 
 
 def test_administrator_changes_are_audited(app, client):

@@ -336,8 +336,9 @@ def test_working_days_skip_weekends_and_entered_holidays(app, client):
         assert publicity.first_working_day(date(2027, 1, 1)) == date(2027, 1, 4)
 
 
-def test_objection_approval_and_certificate(app, client, two):
+def test_objection_approval_and_certificate(app, client, two, monkeypatch):
     passed, failed = two
+    monkeypatch.setitem(app.config, "RATE_LIMIT_OBJECTIONS", "10 per hour")
     group = prepare(app, [passed, failed])
     vote(app, group, passed, ["yes", "yes", "yes", "yes", "no", "no"])
     vote(app, group, failed, ["yes", "yes", "yes", "no", "no", "abstain"])
@@ -360,19 +361,33 @@ def test_objection_approval_and_certificate(app, client, two):
         app.config["CAPTCHA_FIXED_CODE"] = CAPTCHA
         response = public.post("/publicity/", data=form | changes)
         assert response.status_code == 400 and message in page_text(response), message
+    # nobody chosen and every other field wrong: each named at once, beside its field
+    response = public.post("/publicity/", data=form | {"candidate": "", "contact": "", "reason": "太短",
+                                                       "captcha": "XXXX"})
+    html = page_text(response)
+    assert response.status_code == 400 and "不在公示期内" not in html
+    for message in ("请选择异议对象", "请填写联系方式", "异议理由不少于10个字", "图形验证码错误"):
+        assert message in html, message
+    assert html.count('class="help-block field-error"') == 4
+    app.config["CAPTCHA_FIXED_CODE"] = CAPTCHA
     assert public.post("/publicity/", data=form).status_code == 200
     with app.app_context():
         assert db.session.query(Objection).count() == 1
         objection = db.session.scalar(select(Objection.id))
     # approving during 公示 is refused, and after it with the objection open
     login(client, "zcb")
-    response = act(client, passed, "approve")
+    page = page_text(client.get(f"/review/{passed}"))
+    end = re.search(r'id="not-yet-approve">公示期至(\d{4}-\d\d-\d\d)，公示结束后方可审批<', page)
+    assert end and 'id="act-approve"' not in page          # the end date instead of a button that refuses
+    response = act(client, passed, "approve")              # a forged POST is still refused
     assert "公示结束后方可审批" in page_text(client.get(f"/review/{passed}"))
     assert status_of(app, passed) == "publicity"
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
         meeting.publicity_from = clock.today() - timedelta(days=30)
         db.session.commit()
+    page = page_text(client.get(f"/review/{passed}"))
+    assert 'id="not-yet-approve">尚有1条异议未处理，处理完毕后方可审批<' in page and 'id="act-approve"' not in page
     act(client, passed, "approve")
     assert "尚有1条异议未处理，处理完毕后方可审批" in page_text(client.get(f"/review/{passed}"))
     token = csrf_token(client, "/publicity-admin/")
@@ -384,6 +399,7 @@ def test_objection_approval_and_certificate(app, client, two):
     response = client.post(f"/publicity-admin/objections/{objection}", data={
         "decision": "upheld", "note": "再次处理", "csrf_token": token}, follow_redirects=True)
     assert "该异议已处理，不能重复处理" in page_text(response)
+    assert 'id="act-approve"' in page_text(client.get(f"/review/{passed}"))
     assert act(client, passed, "approve").status_code == 302
     assert status_of(app, passed) == "approved"
     # the certificate: the holder downloads it; others may not; revocation shows on /verify/
@@ -563,3 +579,18 @@ def test_a_ballot_racing_the_close_is_counted_or_refused(app, decl):
         entry = db.session.scalar(select(GroupDeclaration))
         assert entry.yes + entry.no == ballots   # no ballot lands after the count
     assert results[0] == "ok" or "表决已结束" in " ".join(results), results
+
+
+def test_new_meeting_form_reports_every_wrong_field_at_once(app, client):
+    login(client, SECRETARY)
+    form = {"name": "", "year": "26", "held_on": "2026-02-30", "place": "", "threshold": "1/3",
+            "csrf_token": csrf_token(client, "/meetings/")}
+    response = client.post("/meetings/new", data=form)
+    html = page_text(response)
+    assert response.status_code == 400
+    for message in ("请填写会议名称", "申报年度应为4位年份", "请填写会议地点", "通过比例不能低于2/3"):
+        assert message in html, message
+    assert html.count('class="help-block field-error"') == 5          # the date too, each beside its field
+    assert 'value="2026-02-30"' in html                               # the impossible date kept as typed
+    with app.app_context():
+        assert db.session.query(Meeting).count() == 1

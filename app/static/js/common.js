@@ -97,16 +97,25 @@
       var entry = null;
       try { entry = JSON.parse(store.getItem(key)); } catch (e) { entry = null; }
       if (entry && entry.fields) {
+        // The "已恢复…（登录超时…）" banner only when something was lost: a submission the
+        // expired page marked, or typing never sent. A submission the server answered with
+        // a message (refused, redirected back) gets what was typed back without the banner.
         if (same(entry.fields, initial)) { store.removeItem(key); }
+        else if (entry.sent && !entry.lost) { apply(form, entry.fields); }
         else { apply(form, entry.fields); notice(form, entry.saved, key); }
       }
-      function keep() {
-        var fields = collect(form);
-        try { store.setItem(key, JSON.stringify({ saved: Date.now(), fields: fields })); } catch (e) { /* full */ }
+      function keep(sent) {
+        var fields = collect(form), before = null;
+        try { before = JSON.parse(store.getItem(key)); } catch (e) { before = null; }
+        // unchanged since it was sent (the page re-applying it): still the sent draft
+        if (sent !== true && before && before.sent && same(before.fields, fields)) { return; }
+        try {
+          store.setItem(key, JSON.stringify({ saved: Date.now(), fields: fields, sent: sent === true }));
+        } catch (e) { /* full */ }
       }
       form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(keep, 400); });
       form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(keep, 400); });
-      form.addEventListener("submit", keep);   // kept until the server says it was saved
+      form.addEventListener("submit", function () { clearTimeout(timer); keep(true); });
     });
   }
 
