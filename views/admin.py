@@ -118,6 +118,15 @@ class SecuredModelView(AdminOnly, ModelView):
     column_type_formatters = {**typefmt.BASE_FORMATTERS, **_FORMATTERS}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **_FORMATTERS}
 
+    def action_delete(self, ids):
+        """批量删除: Flask-Admin hands the ids over as text, and PostgreSQL
+        compares an integer key only with integers (the query failed there)."""
+        if self.model.__mapper__.primary_key[0].type.python_type is int:
+            ids = [int(i) for i in ids if str(i).isdigit()]
+        return ModelView.action_delete(self, ids)
+
+    action_delete._action = ModelView.action_delete._action   # the same action (name, label, question)
+
     def handle_view_exception(self, exc):
         """A clear Chinese message for every database refusal; never the SQL text."""
         if isinstance(exc, OrganisationInUse):

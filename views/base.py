@@ -13,15 +13,15 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
 
 from app.data.organisations import OrganisationInUse
+from app.platform.audit import record
+from app.platform.extensions import db
+from app.review.lists import visible_declaration
 from models.protected import Encrypted
+from models.registry.fields import DATE_IMPOSSIBLE, Invalid, parse_date
 
 #: shown instead of a database's own error text (which names tables and values)
 DUPLICATE_MESSAGE = "保存失败：名称、代码或编号与已有记录重复，请修改后再保存。"
 DATABASE_MESSAGE = "保存失败：数据不符合要求或已被他人修改，请刷新后重试。"
-from app.platform.audit import record
-from app.platform.extensions import db
-from app.review.lists import visible_declaration
-from models.registry.fields import DATE_IMPOSSIBLE, Invalid, parse_date
 
 
 class DateInput:

@@ -375,8 +375,14 @@ class _CountedInput:
         self.taken += len(data)
         return data
 
-    def readinto(self, buffer):   # Werkzeug's LimitedStream reads this way
-        n = self.stream.readinto(buffer) or 0
+    def readinto(self, buffer):   # Werkzeug's LimitedStream reads this way when it can
+        reader = getattr(self.stream, "readinto", None)
+        if reader is None:   # gunicorn's Body has none
+            data = self.stream.read(len(buffer))
+            buffer[:len(data)] = data
+            n = len(data)
+        else:
+            n = reader(buffer) or 0
         self.taken += n
         return n
 
@@ -456,13 +462,7 @@ STORE_DOWN_DETAIL = "登录、注册等需要会话的功能暂时无法使用�
 
 def store_unavailable(exc: Exception | None = None):
     """The shared store (Redis) cannot be reached: 503 with the incident number."""
-    incident = request_id()
-    log.error("Incident %s on %s %s: session store unreachable (%s)", incident, request.method, request.path,
-              type(exc).__name__ if exc else "at session load")
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return {"ok": False, "message": f"{STORE_DOWN_TITLE}，请稍后重试（事件编号{incident}）",
-                "incident": incident}, 503
-    return error_page(503, title=STORE_DOWN_TITLE, detail=STORE_DOWN_DETAIL, incident=incident), 503
+    return _unavailable("session store", type(exc).__name__ if exc else "at session load", STORE_DOWN_DETAIL)
 
 
 DATABASE_DOWN_DETAIL = "系统暂时无法读取或保存数据，本次操作没有完成，请稍后重试。"
@@ -471,13 +471,16 @@ DATABASE_DOWN_DETAIL = "系统暂时无法读取或保存数据，本次操作�
 def database_unavailable(exc: Exception):
     """The database cannot be reached (stopped, restarting, a connection
     cut): 503 with the incident number, on a page that needs no database."""
+    return _unavailable("database", type(getattr(exc, "orig", None) or exc).__name__, DATABASE_DOWN_DETAIL)
+
+
+def _unavailable(what: str, cause: str, detail: str):
     incident = request_id()
-    log.error("Incident %s on %s %s: database unreachable (%s)", incident, request.method, request.path,
-              type(getattr(exc, "orig", None) or exc).__name__)
+    log.error("Incident %s on %s %s: %s unreachable (%s)", incident, request.method, request.path, what, cause)
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"ok": False, "message": f"{STORE_DOWN_TITLE}，请稍后重试（事件编号{incident}）",
                 "incident": incident}, 503
-    return error_page(503, title=STORE_DOWN_TITLE, detail=DATABASE_DOWN_DETAIL, incident=incident), 503
+    return error_page(503, title=STORE_DOWN_TITLE, detail=detail, incident=incident), 503
 
 
 STORAGE_DOWN_DETAIL = "附件和导出文件暂时无法读取或保存，请稍后重试；已保存的内容不会丢失。"

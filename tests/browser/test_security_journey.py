@@ -70,6 +70,6 @@ def test_second_factor_temporary_password_and_audit(app, live_server, page, monk
     page.wait_for_selector("text=您好")
     page.click("#audit-link")
     page.wait_for_selector("#audit-table")
-    assert page.locator("#audit-table td").filter(has_text=re.compile(r"^\s*mfa\.enroll\s*$")).count() == 1
-    assert page.locator("#audit-table td", has_text="mfa.enroll_refused").count() == 1
+    assert page.locator("#audit-table td").filter(has_text=re.compile(r"绑定身份验证器（mfa\.enroll）")).count() == 1
+    assert page.locator("#audit-table td", has_text="绑定身份验证器被拒绝（mfa.enroll_refused）").count() == 1
     shot(page, "43-audit-log")

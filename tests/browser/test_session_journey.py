@@ -2,6 +2,7 @@
 long 业绩成果 and the reviewer's return reason survive an expired session and
 come back after signing in again; a warning comes before the idle timeout with
 继续保持登录. Also: a row's 预览附件（n/m） follows an upload without a reload."""
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from app.platform.extensions import db
@@ -138,9 +139,9 @@ def test_no_restored_banner_after_an_ordinary_validation_error(app, client, live
     page.click("#act-return")
     page.wait_for_selector("text=补正期限须晚于今天")
     assert page.locator("#draft-restored").count() == 0            # the server answered: no timeout to speak of
-    assert page.input_value("#opinion") == "请补充第二页"             # and what was typed is still there
+    expect(page.locator("#opinion")).to_have_value("请补充第二页")    # and what was typed is still there
     shot(page, "session-validation-no-banner")
     page.wait_for_timeout(600)                                    # past the draft's write delay
     page.reload()
+    expect(page.locator("#opinion")).to_have_value("请补充第二页")   # the draft script has run
     assert page.locator("#draft-restored").count() == 0
-    assert page.input_value("#opinion") == "请补充第二页"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.platform.extensions import db
-from models import Announcement, DeclarationYear, Meeting, clock
+from models import Announcement, DeclarationYear, Meeting, ReviewGroup, clock
 from models.registry.fields import DATE_IMPOSSIBLE, DATE_INCOMPLETE, Invalid, parse_date
 from tests.conftest import APPLICANT_ID, csrf_token, login, page_text
 from tests.declaring import declaration_id, fill, submit
@@ -148,7 +148,7 @@ def test_publicity_start_is_refused_and_shown_again(app, client):
     close(app, group)
     login(client, "gc_pwh")
     with app.app_context():
-        meeting_id = db.session.scalar(select(Meeting.id))
+        meeting_id = db.session.get(ReviewGroup, group).meeting_id
     token = csrf_token(client, f"/meetings/{meeting_id}")
     response = client.post(f"/meetings/{meeting_id}/publish", data={"start": "2027-02-30", "csrf_token": token},
                            follow_redirects=True)

@@ -19,18 +19,6 @@ from tests.platform.test_public_address import certified  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def renders(monkeypatch):
-    calls = []
-    real = reports.pdf._render
-
-    def counting(html, font):
-        calls.append(html)
-        return real(html, font)
-    monkeypatch.setattr(reports.pdf, "_render", counting)
-    return calls
-
-
-@pytest.fixture
 def office(app, client, declared):
     """The title office signed in, 张明's declaration submitted (its id)."""
     submit(client)

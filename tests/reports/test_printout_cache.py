@@ -1,23 +1,8 @@
 """Printouts are kept per version of what they show, and a person renders one
 at a time within a limit (#13, #10 item 10)."""
-import pytest
-
-import reports.pdf
 from app.platform.kvstore import kv
 from tests.conftest import APPLICANT_ID
 from tests.declaring import post
-
-
-@pytest.fixture
-def renders(monkeypatch):
-    calls = []
-    real = reports.pdf._render
-
-    def counting(html, font):
-        calls.append(html)
-        return real(html, font)
-    monkeypatch.setattr(reports.pdf, "_render", counting)
-    return calls
 
 
 def kept_files(app) -> list:

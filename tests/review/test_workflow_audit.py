@@ -67,7 +67,8 @@ def test_a_step_of_the_schedule_is_audited_as_the_system(app, client, submitted)
     assert status_of(app, submitted) == "returned"
     with app.app_context():
         assert mark_overdue(clock.today() + timedelta(days=2)) == 1
-        events = db.session.scalars(select(ReviewEvent.action).where(ReviewEvent.declaration_id == submitted)).all()
+        events = db.session.scalars(select(ReviewEvent.action).where(ReviewEvent.declaration_id == submitted)
+                                     .order_by(ReviewEvent.id)).all()
     assert events[-1] == "expire"
     last = rows(app, submitted)[-1]
     assert (last.action, last.actor, last.actor_id, last.role) == ("workflow.expire", "", None, "系统")
