@@ -28,7 +28,7 @@ def test_database_holds_no_clear_id_or_phone(app):
             db.session.execute(text("PRAGMA wal_checkpoint(FULL)"))
         content = Path(url[len("sqlite:///"):]).read_bytes()
         assert APPLICANT_ID.encode() not in content and b"13800000001" not in content
-        assert b"13900000001" not in content   # an expert's phone (#26)
+        assert b"13900000001" not in content   # an expert's phone
 
 
 def test_login_search_and_uniqueness_use_the_keyed_hash(app, client):

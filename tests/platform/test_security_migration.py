@@ -30,7 +30,7 @@ def test_migration_hashes_plain_passwords_and_nulls_empty_phones(tmp_path, app):
 
 def test_migration_encrypts_every_clear_phone(tmp_path, app):
     """Experts' and units' phones stored in clear before are encrypted, with
-    their keyed hashes, on SQLite and on PostgreSQL (#26)."""
+    their keyed hashes, on SQLite and on PostgreSQL."""
     from datetime import datetime
 
     import sqlalchemy as sa
